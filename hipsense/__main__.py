@@ -1,0 +1,3 @@
+from hipsense.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,202 @@
+"""The ``hipsense`` command: thin, it parses arguments and delegates.
+
+Every user-facing error prints one line ``hipsense: error: ...`` on stderr and
+exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from hipsense import __version__
+from hipsense.errors import HipsenseError
+
+EXIT_OK = 0
+EXIT_ERROR = 2
+
+
+def _exercise_list(text: str) -> list[str]:
+    from hipsense.exercises import EXERCISES
+
+    ids = [x for x in text.replace(",", " ").split() if x]
+    unknown = [x for x in ids if x not in EXERCISES]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown exercise(s) {', '.join(unknown)} (choose from {', '.join(EXERCISES)})")
+    return ids
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not a fraction in [0, 1)")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hipsense",
+        description="Hip-stability analysis for runners from one IMU clipped over the sacrum.")
+    parser.add_argument("--version", action="version", version=f"hipsense {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    sim = sub.add_parser(
+        "simulate", help="write simulated session folders with their ground truth",
+        description="Simulate a session (calibration plus sets) from physically based "
+                    "pelvis motion and an IMU model, and write it as a session folder "
+                    "with truth.json. Deterministic for a seed.")
+    sim.add_argument("--out", type=Path, required=True, help="output folder")
+    sim.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    sim.add_argument("--exercises", type=_exercise_list, default=None,
+                     help="comma-separated exercise ids (default: the whole programme)")
+    sim.add_argument("--rate-hz", type=float, default=104.0, choices=(100.0, 104.0, 200.0),
+                     help="nominal sample rate (default 104)")
+    sim.add_argument("--packet-loss", type=_fraction, default=0.0,
+                     help="fraction of packets lost, in bursts (default 0)")
+    sim.add_argument("--mounting", choices=("random", "crooked", "nominal"), default="random",
+                     help="sensor placement: random off nominal (default), crooked, nominal")
+    sim.add_argument("--no-calibration", action="store_true",
+                     help='record no calibration ("calibration": null)')
+    sim.add_argument("--history", type=int, metavar="WEEKS", default=None,
+                     help="instead of one session, a runner's weekly sessions over WEEKS "
+                          "weeks (right side improving), one folder per session")
+    sim.set_defaults(func=_cmd_simulate)
+
+    check = sub.add_parser(
+        "check", help="validate a session folder and summarise it",
+        description="Read a session folder as session-format.md defines it, report the "
+                    "first problem (file and line or key) or summarise every recording.")
+    check.add_argument("session_dir", type=Path, metavar="SESSION_DIR")
+    check.set_defaults(func=_cmd_check)
+
+    export = sub.add_parser(
+        "export", help="export a session's sets for analysts (Parquet)",
+        description="Write every set of a session in long form (one row per sample, with "
+                    "its set number, file, exercise and side) to a Parquet file.")
+    export.add_argument("session_dir", type=Path, metavar="SESSION_DIR")
+    export.add_argument("--parquet", type=Path, required=True, metavar="OUT.parquet",
+                        help="the Parquet file to write")
+    export.set_defaults(func=_cmd_export)
+    return parser
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from hipsense.io import write_json, write_session
+    from hipsense.sim import SessionSpec, programme_sets, runner_history, simulate_session
+
+    if args.history is not None:
+        if args.history < 1:
+            raise HipsenseError("--history needs at least 1 week")
+        for week, item in enumerate(runner_history(args.history)):
+            folder = args.out / item.started_at[:10]
+            sim = simulate_session(item.spec, args.seed + week)
+            write_session(sim.session, folder)
+            write_json(sim.truth, folder / "truth.json")
+            _print_simulated(folder, sim.truth)
+        return EXIT_OK
+    exercises = args.exercises or None
+    spec = SessionSpec(
+        sets=programme_sets(exercises) if exercises else programme_sets(),
+        rate_hz=args.rate_hz, packet_loss=args.packet_loss, mounting=args.mounting,
+        calibration=not args.no_calibration)
+    sim = simulate_session(spec, args.seed)
+    write_session(sim.session, args.out)
+    write_json(sim.truth, args.out / "truth.json")
+    _print_simulated(args.out, sim.truth)
+    return EXIT_OK
+
+
+def _print_simulated(folder: Path, truth: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    m = truth["mounting"]
+    table = Table(title=f"{folder}  (seed {truth['seed']}, sensor off nominal by "
+                        f"pitch {m['pitch_deg']:+.0f}, roll {m['roll_deg']:+.0f}, "
+                        f"yaw {m['yaw_deg']:+.0f} deg)")
+    for col in ("file", "exercise", "side", "reps / hold", "true median per rep", "lost"):
+        table.add_column(col)
+    for s in truth["sets"]:
+        if s["holds"]:
+            count = f"hold {s['holds'][0]['duration_s']:.1f} s"
+        else:
+            count = f"{s['rep_count']} reps"
+        medians = ", ".join(f"{_short(k)} {v:+.1f}" for k, v in s["medians"].items())
+        table.add_row(s["file"], s["exercise"], s["side"], count, medians,
+                      str(s["lost_samples"]))
+    Console(width=max(Console().width, 110)).print(table)
+
+
+def _short(metric: str) -> str:
+    """``pelvic_drop_deg`` -> ``drop deg``: a compact column label."""
+    return metric.removeprefix("pelvic_").removesuffix("_deg").replace("_", " ") + " deg"
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from hipsense.io import read_session
+
+    session = read_session(args.session_dir)
+    table = Table(title=f"{args.session_dir}: valid hipsense session "
+                        f"(started {session.metadata.get('started_at', 'unknown')})")
+    for col in ("file", "exercise", "side", "samples", "duration s", "rate Hz", "gaps"):
+        table.add_column(col)
+    rows = []
+    if session.calibration is not None:
+        rows.append((session.calibration_file, "calibration", "", session.calibration))
+    else:
+        rows.append(("(none)", "calibration", "", None))
+    rows += [(info.file, info.exercise, info.side, rec) for info, rec in session.sets]
+    for name, exercise, side, rec in rows:
+        if rec is None:
+            table.add_row(name, exercise, side, "-", "-", "-", "no calibration recorded")
+            continue
+        gaps = rec.gaps()
+        gap_text = (f"{gaps.count} ({gaps.missing_samples} samples, longest "
+                    f"{gaps.longest_s:.2f} s)" if gaps.count else "none")
+        table.add_row(name, exercise, side, str(len(rec)), f"{rec.duration_s:.1f}",
+                      f"{rec.median_rate_hz():.1f}", gap_text)
+    Console(width=max(Console().width, 110)).print(table)
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from hipsense.io import read_session
+    from hipsense.io.export import write_parquet
+
+    session = read_session(args.session_dir)
+    if not session.sets:
+        raise HipsenseError(f"{args.session_dir}: the session has no sets to export")
+    if not args.parquet.parent.is_dir():
+        raise HipsenseError(f"{args.parquet}: folder {args.parquet.parent} does not exist")
+    rows = write_parquet(session, args.session_dir.resolve().name, args.parquet)
+    print(f"wrote {rows} rows from {len(session.sets)} sets to {args.parquet}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except HipsenseError as exc:
+        print(f"hipsense: error: {exc}", file=sys.stderr)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"hipsense: error: {where}{exc.strerror or exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("hipsense: interrupted", file=sys.stderr)
+        return 130
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,265 @@
+"""The catalogue of the seven exercises of the runner's hip programme.
+
+One table that the rest of hipsense reads: posture, what ``side`` means, the
+prescription, which angle signals apply and how each becomes a per-rep metric,
+and the default flag thresholds. Nothing about an exercise is written anywhere
+else. Definitions follow ``shared/spec/measurements.md``.
+
+Pelvis-frame vectors are given in (a, l, u) components: ``a`` anterior, ``l``
+left, ``u`` up, with ``a = l x u``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+Side = Literal["left", "right", "both"]
+SIDES: tuple[str, ...] = ("left", "right", "both")
+
+Posture = Literal["standing", "standing_one_leg", "supine", "prone", "side_lying"]
+
+#: Which pelvis axis a signal is an elevation of. "side" is the axis pointing to
+#: the exercise's signal side (``l`` for left, ``-l`` for right).
+Axis = Literal["a", "l", "u", "side"]
+#: How a signal becomes one number per rep (extreme within the rep) or per hold.
+Reduce = Literal["max", "min", "absmax", "mean"]
+
+AXIS_VECTORS: dict[str, np.ndarray] = {
+    "a": np.array([1.0, 0.0, 0.0]),
+    "l": np.array([0.0, 1.0, 0.0]),
+    "u": np.array([0.0, 0.0, 1.0]),
+}
+
+#: A movement is "at the top" while it is within this fraction of its rep's
+#: excursion (0.9 = the top 10 %). ``hold_s`` of a rep is the time spent there.
+HOLD_TOP_FRACTION = 0.9
+
+
+@dataclass(frozen=True)
+class Signal:
+    """An angle signal: ``sign * (elev(axis) - elev_ref(axis))`` in degrees.
+
+    ``reduce`` says how it becomes a per-rep (or per-hold) metric.
+    """
+
+    name: str
+    axis: Axis
+    sign: int
+    reduce: Reduce
+    meaning: str
+
+    def reduce_values(self, values_deg: np.ndarray) -> float:
+        """The one number of a rep (its extreme) or of a hold (its mean), in degrees."""
+        v = np.asarray(values_deg, dtype=float)
+        if self.reduce == "max":
+            return float(v.max())
+        if self.reduce == "min":
+            return float(v.min())
+        if self.reduce == "absmax":
+            return float(v[np.argmax(np.abs(v))])
+        return float(v.mean())
+
+
+@dataclass(frozen=True)
+class Prescription:
+    """What the programme prescribes for one exercise (per side where ``each_side``)."""
+
+    sets: tuple[int, int]
+    reps: tuple[int, int] | None  # None for stretches
+    hold_s: tuple[float, float]  # hold at the top of a rep, or of a stretch
+    holds: tuple[int, int] | None = None  # stretches: number of holds
+    each_side: bool = True
+
+    def describe(self) -> str:
+        per = " each leg" if self.each_side else ""
+        if self.reps is None:
+            assert self.holds is not None
+            return f"{self.holds[0]}-{self.holds[1]} holds x {self.hold_s[1]:.0f} s{per}"
+        hold = (f", {self.hold_s[0]:.0f}-{self.hold_s[1]:.0f} s hold at the top"
+                if self.hold_s[1] > self.hold_s[0] else
+                (f", {self.hold_s[0]:.0f} s hold at the top" if self.hold_s[0] > 0 else ""))
+        return f"{self.sets[0]}-{self.sets[1]} sets x {self.reps[0]}-{self.reps[1]} reps{per}{hold}"
+
+
+@dataclass(frozen=True)
+class FlagRule:
+    """A flag raised when the set's median per-rep ``metric`` exceeds ``threshold_deg``."""
+
+    code: str
+    metric: str
+    threshold_deg: float
+    use_abs: bool = False
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise of the programme. See measurements.md for the contract."""
+
+    id: str
+    name: str
+    posture: Posture
+    side_means: str
+    kind: Literal["reps", "hold"]
+    prescription: Prescription
+    #: The side the "side" axis points to: the exercise's own side ("same"), the
+    #: other one ("opposite": single-leg squat, whose free leg is the other), or
+    #: none (the exercise has no side-axis signal).
+    signal_side: Literal["same", "opposite", "none"]
+    signals: tuple[Signal, ...]
+    #: The metric that the set's consistency, comparisons and live gauge use.
+    primary_metric: str
+    flag_rules: tuple[FlagRule, ...] = field(default=())
+
+    @property
+    def sides(self) -> tuple[str, ...]:
+        """Sides a set of this exercise may have."""
+        return ("left", "right") if self.prescription.each_side else ("both",)
+
+    def signal(self, name: str) -> Signal:
+        for s in self.signals:
+            if s.name == name:
+                return s
+        raise KeyError(f"{self.id} has no signal {name!r}")
+
+    def axis_vector(self, axis: Axis, side: str) -> np.ndarray:
+        """The pelvis-frame unit vector (a, l, u) of ``axis`` for a set on ``side``."""
+        if axis != "side":
+            return AXIS_VECTORS[axis]
+        if self.signal_side == "none" or side == "both":
+            raise ValueError(f"{self.id}: no side axis for side {side!r}")
+        target = side if self.signal_side == "same" else opposite_side(side)
+        return AXIS_VECTORS["l"] * (1.0 if target == "left" else -1.0)
+
+    def up_axis(self, side: str) -> np.ndarray:
+        """The pelvis-frame axis (a, l, u) that points up in this exercise's posture."""
+        if self.posture in ("standing", "standing_one_leg"):
+            return AXIS_VECTORS["u"]
+        if self.posture == "supine":
+            return AXIS_VECTORS["a"]
+        if self.posture == "prone":
+            return -AXIS_VECTORS["a"]
+        # side-lying: the top (moving) leg's side points up
+        return AXIS_VECTORS["l"] * (1.0 if side == "left" else -1.0)
+
+
+def opposite_side(side: str) -> str:
+    return {"left": "right", "right": "left"}[side]
+
+
+def _drop() -> Signal:
+    return Signal("pelvic_drop_deg", "side", -1, "max",
+                  "the unsupported side dropped (Trendelenburg); negative = hiked")
+
+
+_REPS_HOLD_0_5 = Prescription(sets=(1, 2), reps=(10, 15), hold_s=(0.0, 5.0))
+_STRETCH = Prescription(sets=(1, 1), reps=None, hold_s=(30.0, 30.0), holds=(1, 2))
+
+EXERCISES: dict[str, Exercise] = {e.id: e for e in (
+    Exercise(
+        id="clamshell", name="Clamshell", posture="side_lying",
+        side_means="the top (moving) leg", kind="reps",
+        prescription=_REPS_HOLD_0_5, signal_side="none",
+        signals=(Signal("pelvic_rollback_deg", "a", +1, "max",
+                        "the pelvis rolled back (front turned toward the ceiling)"),),
+        primary_metric="pelvic_rollback_deg",
+        flag_rules=(FlagRule("pelvic_rollback", "pelvic_rollback_deg", 5.0),),
+    ),
+    Exercise(
+        id="hip_bridge", name="Hip bridge with band", posture="supine",
+        side_means="both", kind="reps",
+        prescription=Prescription(sets=(1, 2), reps=(10, 15), hold_s=(0.0, 5.0),
+                                  each_side=False),
+        signal_side="none",
+        signals=(Signal("bridge_lift_deg", "u", -1, "max", "hips raised"),
+                 Signal("pelvic_obliquity_deg", "l", +1, "absmax", "left side higher")),
+        primary_metric="bridge_lift_deg",
+        flag_rules=(FlagRule("pelvic_obliquity", "pelvic_obliquity_deg", 4.0, use_abs=True),),
+    ),
+    Exercise(
+        id="prone_hip_extension", name="Prone hip extension", posture="prone",
+        side_means="the lifting leg", kind="reps",
+        prescription=_REPS_HOLD_0_5, signal_side="same",
+        signals=(Signal("pelvic_lift_deg", "side", +1, "max",
+                        "working-side hip lifted off the floor"),),
+        primary_metric="pelvic_lift_deg",
+        flag_rules=(FlagRule("pelvic_lift", "pelvic_lift_deg", 5.0),),
+    ),
+    Exercise(
+        id="hip_stretch", name="Hip stretch (knee to chest)", posture="supine",
+        side_means="the leg pulled to the chest", kind="hold",
+        prescription=_STRETCH, signal_side="none",
+        signals=(Signal("posterior_tilt_deg", "u", -1, "mean",
+                        "pelvis tucked under (posterior tilt)"),),
+        primary_metric="posterior_tilt_deg",
+    ),
+    Exercise(
+        id="hip_flexor_stretch", name="Hip flexor stretch, foot on chair or sofa",
+        posture="standing", side_means="the leg whose foot is up behind", kind="hold",
+        prescription=_STRETCH, signal_side="none",
+        signals=(Signal("posterior_tilt_deg", "a", +1, "mean",
+                        "pelvis tucked under (posterior tilt)"),),
+        primary_metric="posterior_tilt_deg",
+    ),
+    Exercise(
+        id="knee_drive", name="Hip flexor knee drive with loop band",
+        posture="standing_one_leg", side_means="the driving (lifted) leg", kind="reps",
+        prescription=Prescription(sets=(1, 2), reps=(10, 15), hold_s=(1.0, 1.0)),
+        signal_side="same",
+        signals=(_drop(),
+                 Signal("pelvic_tilt_deg", "a", -1, "min",
+                        "anterior tilt (the per-rep value is the most posterior)")),
+        primary_metric="pelvic_drop_deg",
+        flag_rules=(FlagRule("excessive_pelvic_drop", "pelvic_drop_deg", 5.0),),
+    ),
+    Exercise(
+        id="single_leg_squat", name="Single-leg squat", posture="standing_one_leg",
+        side_means="the standing (squatting) leg", kind="reps",
+        prescription=Prescription(sets=(1, 2), reps=(10, 15), hold_s=(0.0, 0.0)),
+        signal_side="opposite",
+        signals=(_drop(),
+                 Signal("pelvic_tilt_deg", "a", -1, "max", "anterior tilt")),
+        primary_metric="pelvic_drop_deg",
+        flag_rules=(FlagRule("excessive_pelvic_drop", "pelvic_drop_deg", 5.0),),
+    ),
+)}
+
+#: The programme's order, as in the article.
+PROGRAMME_ORDER: tuple[str, ...] = tuple(EXERCISES)
+
+
+@dataclass(frozen=True)
+class ProgrammeCadence:
+    """How often the programme is done: once a week at first, building to 2-3
+    times a week, then at least once a week to maintain."""
+
+    start_per_week: float = 1.0
+    build_per_week: tuple[float, float] = (2.0, 3.0)
+    maintain_per_week: float = 1.0
+
+
+CADENCE = ProgrammeCadence()
+
+
+@dataclass(frozen=True)
+class GeneralThresholds:
+    """Thresholds that are not tied to one exercise (measurements.md, Flags)."""
+
+    inconsistent_rep_sd_deg: float = 2.0
+    short_hold_s: float = 25.0
+    asymmetry_deg: float = 3.0
+    asymmetry_fraction: float = 0.15
+
+
+THRESHOLDS = GeneralThresholds()
+
+
+def get_exercise(exercise_id: str) -> Exercise:
+    """The catalogue entry for ``exercise_id``; ``KeyError`` naming the valid ids."""
+    try:
+        return EXERCISES[exercise_id]
+    except KeyError:
+        raise KeyError(f"unknown exercise {exercise_id!r} "
+                       f"(expected one of {', '.join(EXERCISES)})") from None

@@ -1,0 +1,145 @@
+"""Pelvis motion as smooth functions of time.
+
+A :class:`Motion` gives the pelvis orientation (world from pelvis) and the hip
+centre position at any instant, so the IMU model can differentiate it exactly
+where it samples. Joint-angle channels move between keyframes along
+minimum-jerk curves (continuous acceleration, as human movement is) and carry
+an additive sway made of a few sines.
+
+Frames: world z up (headings are irrelevant to every angle hipsense measures);
+pelvis (a, l, u) = anterior, left, up. Channel angles are in degrees about the
+pelvis axes ``a``, ``l``, ``u``; positions in metres in the world frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+#: World-from-pelvis rotation matrix (columns a, l, u) for each posture at rest.
+_BASE = {
+    "standing": np.eye(3),
+    "supine": np.array([[0.0, 0.0, -1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]),
+    "prone": np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 0.0]]),
+    "side_lying_left_up": np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]),
+    "side_lying_right_up": np.array([[0.0, 0.0, 1.0], [-1.0, 0.0, 0.0], [0.0, -1.0, 0.0]]),
+}
+
+
+def base_orientation(posture: str, side: str) -> np.ndarray:
+    """World-from-pelvis rotation matrix of a posture at rest (heading 0).
+
+    Standing: a = +x, l = +y, u = +z. Supine: a up. Prone: a down. Side-lying:
+    the top leg's side points up (``l`` up when the left leg is on top).
+    """
+    if posture in ("standing", "standing_one_leg"):
+        return _BASE["standing"]
+    if posture == "side_lying":
+        return _BASE[f"side_lying_{side}_up"]
+    return _BASE[posture]
+
+
+def min_jerk(s: np.ndarray) -> np.ndarray:
+    """Minimum-jerk progress 10 s^3 - 15 s^4 + 6 s^5 for s clipped to [0, 1]."""
+    s = np.clip(s, 0.0, 1.0)
+    return s * s * s * (10.0 - 15.0 * s + 6.0 * s * s)
+
+
+@dataclass
+class Keyframes:
+    """Multi-channel values held at ``times_s`` and joined by minimum-jerk curves.
+
+    ``values`` is (k, m); before the first and after the last keyframe the value
+    is constant. Times must be strictly increasing.
+    """
+
+    times_s: np.ndarray
+    values: np.ndarray
+
+    def __post_init__(self) -> None:
+        self.times_s = np.asarray(self.times_s, dtype=float)
+        self.values = np.asarray(self.values, dtype=float)
+        if self.values.ndim == 1:
+            self.values = self.values[:, None]
+        if len(self.times_s) < 2 or np.any(np.diff(self.times_s) <= 0):
+            raise ValueError("keyframe times must be at least two and strictly increasing")
+
+    def __call__(self, t_s: np.ndarray) -> np.ndarray:
+        t_s = np.asarray(t_s, dtype=float)
+        i = np.clip(np.searchsorted(self.times_s, t_s, side="right") - 1,
+                    0, len(self.times_s) - 2)
+        t0, t1 = self.times_s[i], self.times_s[i + 1]
+        p = min_jerk((t_s - t0) / (t1 - t0))
+        v0, v1 = self.values[i], self.values[i + 1]
+        return v0 + (v1 - v0) * p[:, None]
+
+
+@dataclass
+class Sines:
+    """Sum of sines per channel: amplitude (k, m), frequency_hz (k, m), phase (k, m)."""
+
+    amplitude: np.ndarray
+    frequency_hz: np.ndarray
+    phase_rad: np.ndarray
+
+    @classmethod
+    def random(cls, rng: np.random.Generator, rms: np.ndarray, *, n: int = 4,
+               band_hz: tuple[float, float] = (0.15, 1.2)) -> Sines:
+        """Random band-limited sway whose RMS per channel is ``rms``."""
+        rms = np.atleast_1d(np.asarray(rms, dtype=float))
+        amp = rng.uniform(0.5, 1.0, size=(n, rms.size))
+        amp *= (rms * np.sqrt(2.0) / np.sqrt((amp ** 2).sum(axis=0)))[None, :]
+        freq = np.exp(rng.uniform(np.log(band_hz[0]), np.log(band_hz[1]), size=(n, rms.size)))
+        phase = rng.uniform(0, 2 * np.pi, size=(n, rms.size))
+        return cls(amp, freq, phase)
+
+    @classmethod
+    def zero(cls, channels: int) -> Sines:
+        z = np.zeros((1, channels))
+        return cls(z, z.copy(), z.copy())
+
+    def __call__(self, t_s: np.ndarray) -> np.ndarray:
+        t = np.asarray(t_s, dtype=float)[:, None, None]
+        return (self.amplitude * np.sin(2 * np.pi * self.frequency_hz * t + self.phase_rad)
+                ).sum(axis=1)
+
+
+@dataclass
+class Motion:
+    """The pelvis over one recording.
+
+    ``angles_deg`` gives rotations about the pelvis axes (a, l, u) relative to the
+    posture at rest. They compose as R_base @ R_outer @ R_l @ R_inner, where the
+    outer axis is the one whose rotation tilts the pelvis sideways in that
+    posture: ``a`` standing, ``u`` lying. So a side-to-side tilt keeps its size
+    as an elevation however far the pelvis is pitched.
+    """
+
+    base: np.ndarray
+    outer_axis: str
+    angles_deg: Keyframes
+    hip_m: Keyframes
+    angle_sway_deg: Sines = field(default_factory=lambda: Sines.zero(3))
+    hip_sway_m: Sines = field(default_factory=lambda: Sines.zero(3))
+    heading_deg: float = 0.0
+
+    def angles(self, t_s: np.ndarray) -> np.ndarray:
+        """(n, 3) rotations about a, l, u in degrees."""
+        return self.angles_deg(t_s) + self.angle_sway_deg(t_s)
+
+    def orientation(self, t_s: np.ndarray) -> Rotation:
+        """World-from-pelvis rotation at each time."""
+        ang = self.angles(t_s)
+        if self.outer_axis == "a":
+            delta = Rotation.from_euler("XYZ", ang[:, [0, 1, 2]], degrees=True)
+        else:
+            delta = Rotation.from_euler("ZYX", ang[:, [2, 1, 0]], degrees=True)
+        head = Rotation.from_euler("z", self.heading_deg, degrees=True)
+        return head * Rotation.from_matrix(self.base) * delta
+
+    def hip_position(self, t_s: np.ndarray) -> np.ndarray:
+        """(n, 3) hip-centre position in metres, world frame."""
+        head = Rotation.from_euler("z", self.heading_deg, degrees=True)
+        return head.apply(self.hip_m(t_s) + self.hip_sway_m(t_s))
