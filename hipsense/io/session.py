@@ -91,8 +91,8 @@ def read_recording(path: str | Path) -> Recording:
     if (steps <= 0).any():
         bad = int(np.flatnonzero(steps <= 0)[0]) + 1
         raise SessionFormatError(
-            path, f"time_s {time_s[bad]!r} does not increase (previous line has "
-                  f"{time_s[bad - 1]!r})", line=bad + 2)
+            path, f"time_s {float(time_s[bad])!r} does not increase (previous line has "
+                  f"{float(time_s[bad - 1])!r})", line=bad + 2)
     extra = {c: df[c].to_numpy() for c in columns if c not in REQUIRED_COLS}
     return Recording(time_s=time_s,
                      acc_g=np.column_stack([data[c] for c in ACC_COLS]),

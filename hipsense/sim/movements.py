@@ -35,6 +35,7 @@ class SetSpec:
         rep_sd_deg: rep-to-rep standard deviation of that metric.
         fidget: a fidget (a turn of a few degrees about the vertical and a hip
             shift) after the quiet start and after the last rep.
+        sway_scale: multiplies the postural sway and breathing (0 = none).
     """
 
     exercise: str
@@ -44,6 +45,7 @@ class SetSpec:
     fault_deg: float | None = None
     rep_sd_deg: float = 0.8
     fidget: bool | None = None
+    sway_scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -164,14 +166,15 @@ def _rep_targets(spec: SetSpec, fault: np.ndarray, rng: np.random.Generator
     return ang, hip
 
 
-def _sway(posture: str, rng: np.random.Generator) -> tuple[Sines, Sines]:
+def _sway(posture: str, rng: np.random.Generator, scale: float) -> tuple[Sines, Sines]:
     if posture == "standing_one_leg":
-        return Sines.random(rng, _ONE_LEG_SWAY_DEG), Sines.random(rng, _ONE_LEG_SWAY_M)
-    if posture == "standing":
-        return Sines.random(rng, _STANDING_SWAY_DEG), Sines.random(rng, _STANDING_SWAY_M)
-    breathing = (0.2, 0.35)
-    return (Sines.random(rng, _LYING_SWAY_DEG, n=2, band_hz=breathing),
-            Sines.random(rng, _LYING_SWAY_M, n=2, band_hz=breathing))
+        deg, m, n, band = _ONE_LEG_SWAY_DEG, _ONE_LEG_SWAY_M, 4, (0.15, 1.2)
+    elif posture == "standing":
+        deg, m, n, band = _STANDING_SWAY_DEG, _STANDING_SWAY_M, 4, (0.15, 1.2)
+    else:  # lying: breathing
+        deg, m, n, band = _LYING_SWAY_DEG, _LYING_SWAY_M, 2, (0.2, 0.35)
+    return (Sines.random(rng, deg * scale, n=n, band_hz=band),
+            Sines.random(rng, m * scale, n=n, band_hz=band))
 
 
 class _Timeline:
@@ -257,7 +260,7 @@ def plan_set(spec: SetSpec, t0_s: float, rng: np.random.Generator) -> SetPlan:
         fidgets.append(tl.fidget(rng, up_axis))
     end = tl.to(rng.uniform(1.0, 2.0))
     ang_kf, hip_kf = tl.keyframes()
-    ang_sway, hip_sway = _sway(ex.posture, rng)
+    ang_sway, hip_sway = _sway(ex.posture, rng, spec.sway_scale)
     motion = Motion(base=base_orientation(ex.posture, spec.side),
                     outer_axis="a" if ex.posture.startswith("standing") else "u",
                     angles_deg=ang_kf, hip_m=hip_kf, angle_sway_deg=ang_sway,

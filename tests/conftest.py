@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hipsense.io import write_json, write_session
+from hipsense.sim import SessionSpec, SimulatedSession, programme_sets, simulate_session
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def small_sim() -> SimulatedSession:
+    """A short simulated session: one single-leg squat set per side and a stretch."""
+    spec = SessionSpec(sets=programme_sets(["single_leg_squat", "hip_stretch"], reps=6),
+                       packet_loss=0.02, metadata={"athlete": "test runner",
+                                                   "notes": "ünïcode kept"})
+    return simulate_session(spec, seed=11)
+
+
+@pytest.fixture
+def session_dir(small_sim: SimulatedSession, tmp_path: Path) -> Path:
+    """The small session written to a fresh folder (tests may damage it)."""
+    folder = tmp_path / "session"
+    write_session(small_sim.session, folder)
+    write_json(small_sim.truth, folder / "truth.json")
+    return folder
