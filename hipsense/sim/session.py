@@ -150,7 +150,7 @@ def runner_history(weeks: int = 6, *, start: dt.datetime | None = None,
         def right(first: float, last: float) -> float:
             return round(first + (last - first) * x, 2)
 
-        right_fault = {"single_leg_squat": right(8.7, 4.2), "knee_drive": right(8.2, 3.8),
+        right_fault = {"single_leg_squat": right(8.7, 3.5), "knee_drive": right(8.0, 3.0),
                        "clamshell": right(9.0, 2.8), "prone_hip_extension": right(6.5, 2.5)}
         left_fault = {"single_leg_squat": 2.4, "knee_drive": 2.2, "clamshell": 2.2,
                       "prone_hip_extension": 2.0}
@@ -158,10 +158,12 @@ def runner_history(weeks: int = 6, *, start: dt.datetime | None = None,
         for set_spec in programme_sets(reps=10, fidget=False):
             ex, side = set_spec.exercise, set_spec.side
             if ex == "hip_bridge":
-                set_spec = replace(set_spec, fault_deg=right(5.5, 1.5))
+                set_spec = replace(set_spec, fault_deg=right(5.5, 1.5), hold_s=1.0)
             elif ex in right_fault:
                 fault = right_fault[ex] if side == "right" else left_fault[ex]
                 set_spec = replace(set_spec, fault_deg=fault)
+                if ex in ("clamshell", "prone_hip_extension"):
+                    set_spec = replace(set_spec, hold_s=1.0)
             else:  # stretches: short holds at first, on the right more
                 hold = right(21.0, 30.5) if side == "right" else min(30.5, 26.0 + 9 * x)
                 set_spec = replace(set_spec, hold_s=hold)
