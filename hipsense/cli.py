@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--history", type=int, metavar="WEEKS", default=None,
                      help="instead of one session, a runner's weekly sessions over WEEKS "
                           "weeks (right side improving), one folder per session")
+    sim.add_argument("--force", action="store_true",
+                     help="write into session folders that already exist")
     sim.set_defaults(func=_cmd_simulate)
 
     check = sub.add_parser(
@@ -86,6 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _refuse_existing(folder: Path, force: bool) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise HipsenseError(f"{folder}: exists and is not a folder")
+    if not force and folder.is_dir() and any(folder.iterdir()):
+        raise HipsenseError(f"{folder}: folder is not empty; choose another --out or "
+                            "add --force to overwrite its session")
+
+
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from hipsense.io import write_json, write_session
     from hipsense.sim import SessionSpec, programme_sets, runner_history, simulate_session
@@ -93,13 +103,17 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.history is not None:
         if args.history < 1:
             raise HipsenseError("--history needs at least 1 week")
-        for week, item in enumerate(runner_history(args.history)):
+        plan = runner_history(args.history)
+        for item in plan:
+            _refuse_existing(args.out / item.started_at[:10], args.force)
+        for week, item in enumerate(plan):
             folder = args.out / item.started_at[:10]
             sim = simulate_session(item.spec, args.seed + week)
             write_session(sim.session, folder)
             write_json(sim.truth, folder / "truth.json")
             _print_simulated(folder, sim.truth)
         return EXIT_OK
+    _refuse_existing(args.out, args.force)
     exercises = args.exercises or None
     spec = SessionSpec(
         sets=programme_sets(exercises) if exercises else programme_sets(),

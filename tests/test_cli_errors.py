@@ -150,3 +150,22 @@ def test_version(capsys):
     with pytest.raises(SystemExit):
         main(["--version"])
     assert capsys.readouterr().out.strip() == f"hipsense {__version__}"
+
+
+def test_simulate_refuses_to_overwrite_a_session(session_dir, capsys):
+    before = (session_dir / "set01.csv").read_bytes()
+    assert main(["simulate", "--out", str(session_dir), "--exercises", "clamshell"]) == 2
+    err = capsys.readouterr().err
+    assert "folder is not empty" in err and err.count("\n") == 1
+    assert (session_dir / "set01.csv").read_bytes() == before
+    assert main(["simulate", "--out", str(session_dir), "--exercises", "clamshell",
+                 "--force"]) == 0
+
+
+def test_simulate_rejects_unknown_exercise_and_bad_loss(tmp_path, capsys):
+    for bad in (["--exercises", "squat"], ["--packet-loss", "1.5"]):
+        with pytest.raises(SystemExit) as exc:
+            main(["simulate", "--out", str(tmp_path / "x"), *bad])
+        assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "unknown exercise(s) squat" in err and "not a fraction" in err
