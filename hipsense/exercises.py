@@ -109,7 +109,8 @@ class Exercise:
     #: none (the exercise has no side-axis signal).
     signal_side: Literal["same", "opposite", "none"]
     signals: tuple[Signal, ...]
-    #: The metric that the set's consistency, comparisons and live gauge use.
+    #: The metric of the exercise's typical fault: the set's consistency check
+    #: and the live gauge use it.
     primary_metric: str
     flag_rules: tuple[FlagRule, ...] = field(default=())
 
@@ -175,7 +176,7 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in (
         signal_side="none",
         signals=(Signal("bridge_lift_deg", "u", -1, "max", "hips raised"),
                  Signal("pelvic_obliquity_deg", "l", +1, "absmax", "left side higher")),
-        primary_metric="bridge_lift_deg",
+        primary_metric="pelvic_obliquity_deg",
         flag_rules=(FlagRule("pelvic_obliquity", "pelvic_obliquity_deg", 4.0, use_abs=True),),
     ),
     Exercise(

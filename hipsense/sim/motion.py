@@ -87,11 +87,12 @@ class Sines:
     @classmethod
     def random(cls, rng: np.random.Generator, rms: np.ndarray, *, n: int = 4,
                band_hz: tuple[float, float] = (0.15, 1.2)) -> Sines:
-        """Random band-limited sway whose RMS per channel is ``rms``."""
+        """Random band-limited sway whose RMS per channel is ``rms``; amplitudes
+        fall as 1/f, as in postural sway."""
         rms = np.atleast_1d(np.asarray(rms, dtype=float))
-        amp = rng.uniform(0.5, 1.0, size=(n, rms.size))
-        amp *= (rms * np.sqrt(2.0) / np.sqrt((amp ** 2).sum(axis=0)))[None, :]
         freq = np.exp(rng.uniform(np.log(band_hz[0]), np.log(band_hz[1]), size=(n, rms.size)))
+        amp = rng.uniform(0.5, 1.0, size=(n, rms.size)) / freq
+        amp *= (rms * np.sqrt(2.0) / np.sqrt((amp ** 2).sum(axis=0)))[None, :]
         phase = rng.uniform(0, 2 * np.pi, size=(n, rms.size))
         return cls(amp, freq, phase)
 

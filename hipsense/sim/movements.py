@@ -32,7 +32,8 @@ class SetSpec:
         hold_s: mean hold at the top of each rep, or the stretch hold duration.
         fault_deg: intended median of the exercise's fault metric (drop,
             roll-back, lift, obliquity); default: good form.
-        rep_sd_deg: rep-to-rep standard deviation of that metric.
+        rep_sd_deg: rep-to-rep standard deviation of that metric; default
+            0.2 deg plus 12 % of the fault.
         fidget: a fidget (a turn of a few degrees about the vertical and a hip
             shift) after the quiet start and after the last rep.
         sway_scale: multiplies the postural sway and breathing (0 = none).
@@ -43,7 +44,7 @@ class SetSpec:
     reps: int | None = None
     hold_s: float | None = None
     fault_deg: float | None = None
-    rep_sd_deg: float = 0.8
+    rep_sd_deg: float | None = None
     fidget: bool | None = None
     sway_scale: float = 1.0
 
@@ -128,38 +129,47 @@ def _side_sign(side: str) -> float:
 def _rep_targets(spec: SetSpec, fault: np.ndarray, rng: np.random.Generator
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Per-rep peak channel values: angles (n, 3) about a, l, u in degrees and hip
-    displacement (n, 3) in metres, for the n values of the fault metric."""
+    displacement (n, 3) in metres, for the n values of the fault metric.
+
+    The movements that come with every rep (a squat's forward tilt, a bridge's
+    lift, the anterior tilt of a prone extension) have a size drawn once for the
+    set, scaled by 0.8-1.2 from rep to rep.
+    """
     n = fault.size
     ex, side = spec.exercise, spec.side
     ang = np.zeros((n, 3))
     hip = np.zeros((n, 3))
+
+    def per_rep(size: float) -> np.ndarray:
+        return size * rng.uniform(0.8, 1.2, n)
+
     if ex in ("single_leg_squat", "knee_drive"):
         unsupported = opposite_side(side) if ex == "single_leg_squat" else side
         # rotating about a by +x raises l: a drop of the right side
         ang[:, 0] = -_side_sign(unsupported) * fault
         if ex == "single_leg_squat":
-            depth = rng.normal(0.20, 0.025, n)
-            ang[:, 1] = rng.normal(20.0, 3.0, n)  # anterior tilt
-            ang[:, 2] = rng.normal(0.0, 3.0, n)
+            depth = per_rep(rng.uniform(0.15, 0.25))
+            ang[:, 1] = per_rep(rng.uniform(15.0, 25.0))  # anterior tilt
+            ang[:, 2] = rng.normal(0.0, 3.0, n)           # turning while squatting
             hip[:, 0] = -0.3 * depth
             hip[:, 2] = -depth
         else:
-            ang[:, 1] = rng.normal(-10.0, 2.0, n)  # posterior tilt at the top
+            ang[:, 1] = -per_rep(rng.uniform(7.0, 13.0))  # posterior tilt at the top
             ang[:, 2] = rng.normal(0.0, 2.0, n)
-            hip[:, 2] = rng.normal(0.02, 0.005, n)
+            hip[:, 2] = per_rep(0.02)
     elif ex == "clamshell":
         ang[:, 0] = rng.normal(0.0, 0.3, n)
-        ang[:, 1] = rng.normal(0.5, 0.3, n)
+        ang[:, 1] = per_rep(0.5)  # about l, vertical when side-lying
         ang[:, 2] = _side_sign(side) * fault  # about u: front turns up
     elif ex == "hip_bridge":
-        lift = rng.normal(25.0, 3.0, n)
+        lift = per_rep(rng.uniform(20.0, 30.0))
         ang[:, 0] = rng.normal(0.0, 0.3, n)
         ang[:, 1] = -lift
         ang[:, 2] = -fault  # about u: raises the left side when negative
         hip[:, 2] = 0.18 * lift / 25.0
     elif ex == "prone_hip_extension":
         ang[:, 0] = rng.normal(0.0, 0.3, n)
-        ang[:, 1] = rng.normal(3.0, 1.0, n)  # anterior tilt from the hip flexors' stretch
+        ang[:, 1] = per_rep(rng.uniform(2.5, 5.0))  # anterior tilt: hip flexors' pull
         ang[:, 2] = _side_sign(side) * fault
     else:
         raise ValueError(f"{ex} is not a rep exercise")
@@ -238,7 +248,8 @@ def plan_set(spec: SetSpec, t0_s: float, rng: np.random.Generator) -> SetPlan:
             raise ValueError("reps must be >= 0")
         fault = spec.fault_deg if spec.fault_deg is not None else float(
             rng.uniform(*style.good_fault_deg))
-        values = fault + rng.normal(0.0, spec.rep_sd_deg, n)
+        rep_sd = spec.rep_sd_deg if spec.rep_sd_deg is not None else 0.2 + 0.12 * abs(fault)
+        values = fault + rng.normal(0.0, rep_sd, n)
         peak_ang, peak_hip = _rep_targets(spec, values, rng)
         hold_mean = spec.hold_s if spec.hold_s is not None else float(rng.uniform(*style.hold_s))
         for k in range(n):
@@ -291,6 +302,8 @@ def _plan_stretch(spec: SetSpec, tl: _Timeline, rng: np.random.Generator
     # breathing and a slow settling into the stretch during the hold
     tl.to(duration, target + np.array([0.0, -rng.uniform(0.0, 1.5), 0.0]), hip)
     hold_end = tl.t
+    if spec.exercise == "hip_flexor_stretch":  # lean forward again to take the foot down
+        tl.to(rng.uniform(1.0, 1.8), lean * rng.uniform(0.8, 1.1), np.array([0.1, 0.0, -0.05]))
     tl.to(rng.uniform(1.5, 3.0), rng.normal(0, 0.3, 3), np.zeros(3))
     return hold_start, hold_end
 

@@ -1,0 +1,164 @@
+"""Accuracy of `hipsense analyze` against the simulator's ground truth.
+
+Simulates N sessions with random seeds and every perturbation on (mounting off
+nominal, sensor errors, 100/104/200 Hz, packet loss, fidgets, faults of random
+size on both sides of every threshold, short holds) and prints:
+
+- rep count: exact and within +-1, per exercise;
+- per-rep metric error (RMSE and max) per exercise and metric;
+- stretch hold duration error;
+- flags: sets whose true median is >= 1.5 deg beyond the threshold must be
+  flagged, sets >= 1.5 deg inside it must not.
+
+Usage: python benchmarks/accuracy.py [--sessions 40] [--seed 1000] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+
+import numpy as np
+
+from hipsense.analysis import analyze
+from hipsense.exercises import EXERCISES
+from hipsense.sim import SessionSpec, SetSpec, simulate_session
+
+
+def random_spec(seed: int) -> SessionSpec:
+    """A whole programme with random faults, holds, rep counts and sensor setup."""
+    rng = np.random.default_rng(seed)
+    sets = []
+    for exercise, ex in EXERCISES.items():
+        for side in ex.sides:
+            spec = SetSpec(exercise, side, reps=int(rng.integers(6, 16)))
+            if ex.kind == "reps":
+                if exercise == "hip_bridge":
+                    fault = float(rng.uniform(-7.0, 7.0))
+                else:
+                    fault = float(rng.uniform(0.5, 10.0))
+                hold = float(rng.uniform(0.0, 5.0)) if ex.prescription.hold_s[1] > 0 else None
+                spec = replace(spec, fault_deg=fault, hold_s=hold)
+            else:
+                spec = replace(spec, reps=None, hold_s=float(rng.uniform(15.0, 35.0)))
+            sets.append(spec)
+    return SessionSpec(sets=tuple(sets), rate_hz=float(rng.choice([100.0, 104.0, 200.0])),
+                       packet_loss=float(rng.uniform(0.0, 0.03)))
+
+
+def evaluate(seed: int) -> dict:
+    sim = simulate_session(random_spec(seed), seed)
+    result = analyze(sim.session)
+    rows = []
+    for got, truth in zip(result.sets, sim.truth["sets"]):
+        rows.append(compare_set(got.to_json(), truth))
+    return {"seed": seed, "sets": rows}
+
+
+def match_reps(got: list[dict], truth: list[dict]) -> list[tuple[dict, dict]]:
+    """Pairs (detected, true) that overlap most in time, one to one."""
+    pairs, used = [], set()
+    for t in truth:
+        best, best_overlap = None, 0.0
+        for i, g in enumerate(got):
+            overlap = min(g["end_s"], t["end_s"]) - max(g["start_s"], t["start_s"])
+            if i not in used and overlap > best_overlap:
+                best, best_overlap = i, overlap
+        if best is not None:
+            used.add(best)
+            pairs.append((got[best], t))
+    return pairs
+
+
+def compare_set(got: dict, truth: dict) -> dict:
+    ex = EXERCISES[truth["exercise"]]
+    row = {"exercise": truth["exercise"], "side": truth["side"],
+           "count": (got["rep_count"], truth["rep_count"]), "errors": defaultdict(list),
+           "hold_error_s": None, "flags": []}
+    for g, t in match_reps(got["reps"], truth["reps"]):
+        for metric, value in t["metrics"].items():
+            row["errors"][metric].append(g["metrics"][metric] - value)
+    if truth["holds"]:
+        if got["holds"]:
+            row["hold_error_s"] = got["holds"][0]["duration_s"] - truth["holds"][0]["duration_s"]
+            for metric, value in truth["holds"][0]["metrics"].items():
+                row["errors"][metric].append(got["holds"][0]["metrics"][metric] - value)
+        else:
+            row["hold_error_s"] = float("inf")
+    codes = {f["code"] for f in got["flags"]}
+    for rule in ex.flag_rules:
+        if not truth["reps"]:
+            continue
+        values = np.array([r["metrics"][rule.metric] for r in truth["reps"]])
+        median = float(np.median(np.abs(values) if rule.use_abs else values))
+        row["flags"].append((rule.code, median - rule.threshold_deg, rule.code in codes))
+    if truth["holds"]:
+        duration = truth["holds"][0]["duration_s"]
+        row["flags"].append(("short_hold_s", 25.0 - duration, "short_hold" in codes))
+    row["errors"] = dict(row["errors"])
+    return row
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=1000)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    seeds = range(args.seed, args.seed + args.sessions)
+    with ProcessPoolExecutor(args.jobs) as pool:
+        sessions = list(pool.map(evaluate, seeds))
+    sets = [row for s in sessions for row in s["sets"]]
+
+    print(f"{len(sessions)} sessions, {len(sets)} sets (seeds {args.seed}..{seeds[-1]})\n")
+    print("rep count (rep sets)")
+    counts = defaultdict(list)
+    for row in sets:
+        if EXERCISES[row["exercise"]].kind == "reps":
+            counts[row["exercise"]].append(row["count"][0] - row["count"][1])
+    all_diffs = np.array([d for v in counts.values() for d in v])
+    for exercise, diffs in counts.items():
+        d = np.array(diffs)
+        print(f"  {exercise:22s} exact {np.mean(d == 0):6.1%}  within 1 {np.mean(abs(d) <= 1):6.1%}"
+              f"  worst {d[np.argmax(abs(d))]:+d}")
+    print(f"  {'all':22s} exact {np.mean(all_diffs == 0):6.1%}  within 1 "
+          f"{np.mean(abs(all_diffs) <= 1):6.1%}   (target >= 97 % exact, 100 % within 1)")
+
+    print("\nper-rep (per-hold) metric error, deg   (target RMSE <= 0.75, max <= 2.5)")
+    errors = defaultdict(list)
+    for row in sets:
+        for metric, e in row["errors"].items():
+            errors[(row["exercise"], metric)].extend(e)
+    worst_rmse = worst_max = 0.0
+    for (exercise, metric), e in errors.items():
+        e = np.array(e)
+        rmse, mx = float(np.sqrt(np.mean(e ** 2))), float(np.max(np.abs(e)))
+        worst_rmse, worst_max = max(worst_rmse, rmse), max(worst_max, mx)
+        print(f"  {exercise:22s} {metric:22s} n {e.size:4d}  bias {e.mean():+.2f}  "
+              f"RMSE {rmse:.2f}  max {mx:.2f}")
+    print(f"  worst RMSE {worst_rmse:.2f}, worst max {worst_max:.2f}")
+
+    holds = np.array([row["hold_error_s"] for row in sets if row["hold_error_s"] is not None])
+    print(f"\nstretch hold duration error: n {holds.size}, mean {np.mean(holds):+.2f} s, "
+          f"max |error| {np.max(np.abs(holds)):.2f} s  (target within 1 s)")
+
+    print("\nflags (sets at least 1.5 deg / s from the threshold)")
+    by_code = defaultdict(lambda: [0, 0, 0, 0])  # beyond: flagged, total; inside: flagged, total
+    for row in sets:
+        for code, margin, flagged in row["flags"]:
+            if margin >= 1.5:
+                by_code[code][0] += flagged
+                by_code[code][1] += 1
+            elif margin <= -1.5:
+                by_code[code][2] += flagged
+                by_code[code][3] += 1
+    for code, (fb, nb, fi, ni) in by_code.items():
+        print(f"  {code:22s} beyond: {fb}/{nb} flagged   inside: {fi}/{ni} flagged")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

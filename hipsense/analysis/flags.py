@@ -1,0 +1,172 @@
+"""Flags in words a runner understands, and left/right comparisons.
+
+Thresholds come from the catalogue (``hipsense.exercises``): per-exercise
+``flag_rules`` and the general ``THRESHOLDS``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+import numpy as np
+
+from hipsense.analysis.results import Comparison, Flag, SetResult
+from hipsense.exercises import (
+    EXERCISES, THRESHOLDS, Exercise, FlagRule, GeneralThresholds, opposite_side,
+)
+
+#: A threshold flag becomes an alert this far (deg) beyond its threshold.
+ALERT_MARGIN_DEG = 3.0
+#: Tempo is erratic when rep durations vary by more than this coefficient of variation.
+ERRATIC_TEMPO_CV = 0.4
+#: Rep holds are "well short" below this fraction of the prescribed hold.
+SHORT_REP_HOLD_FRACTION = 0.8
+
+
+def _set_name(ex: Exercise, side: str) -> str:
+    names = {"clamshell": "clamshells", "hip_bridge": "bridges",
+             "prone_hip_extension": "prone hip extensions", "hip_stretch": "hip stretch",
+             "hip_flexor_stretch": "hip flexor stretch", "knee_drive": "knee drives",
+             "single_leg_squat": "single-leg squats"}
+    return names[ex.id] if side == "both" else f"{side} {names[ex.id]}"
+
+
+def _threshold_message(ex: Exercise, side: str, rule: FlagRule, value: float) -> str:
+    aim = f"aim for under {rule.threshold_deg:.0f} deg"
+    what = _set_name(ex, side)
+    if ex.id == "single_leg_squat":
+        free = opposite_side(side)
+        return (f"Your {free} hip dropped {value:.0f} deg on average during {what}; {aim}: "
+                f"squeeze the {side} glute and keep the belt line level.")
+    if ex.id == "knee_drive":
+        return (f"Your {side} hip dropped {value:.0f} deg on average during {what}; {aim}: "
+                f"push the {opposite_side(side)} foot into the floor, squeeze that glute and "
+                "keep the belt line level.")
+    if ex.id == "clamshell":
+        return (f"Your pelvis rolled back {value:.0f} deg on average during {what}; {aim}: "
+                "keep the hips stacked and open the knee only as far as the pelvis stays "
+                "still.")
+    if ex.id == "prone_hip_extension":
+        return (f"Your {side} hip lifted {value:.0f} deg off the floor on average during "
+                f"{what}; {aim}: keep both hip bones on the floor and lift from the glute "
+                "(a smaller lift is fine).")
+    if ex.id == "hip_bridge":
+        low = "right" if value > 0 else "left"
+        return (f"Your {low} hip sat {abs(value):.0f} deg lower than the other on average at "
+                f"the top of your {what}; {aim}: push evenly through both heels and keep the "
+                "belt line level.")
+    return f"{rule.metric} was {value:.1f} deg on average during {what}; {aim}."
+
+
+def set_flags(result: SetResult, thresholds: GeneralThresholds = THRESHOLDS
+              ) -> list[Flag]:
+    """The exercise flags of one set (data-quality flags are added by the pipeline)."""
+    ex = EXERCISES[result.exercise]
+    flags: list[Flag] = []
+    reps = result.reps
+    if reps:
+        for rule in ex.flag_rules:
+            values = np.array([r.metrics[rule.metric] for r in reps])
+            check = np.abs(values) if rule.use_abs else values
+            median = float(np.median(check))
+            if median > rule.threshold_deg:
+                severity = "alert" if median > rule.threshold_deg + ALERT_MARGIN_DEG else "warning"
+                signed = float(np.median(values))
+                concerned = tuple(r.index for r, v in zip(reps, check) if v > rule.threshold_deg)
+                flags.append(Flag(rule.code, severity,
+                                  _threshold_message(ex, result.side, rule, signed), concerned))
+        flags += _consistency(ex, result, thresholds)
+        flags += _rep_holds(ex, result)
+    for hold in result.holds:
+        if hold.duration_s < thresholds.short_hold_s:
+            flags.append(Flag("short_hold", "warning",
+                              f"You held the {_set_name(ex, result.side)} for "
+                              f"{hold.duration_s:.0f} s; aim for "
+                              f"{ex.prescription.hold_s[1]:.0f} s: set a timer and breathe "
+                              "slowly while you hold."))
+    return flags
+
+
+def _consistency(ex: Exercise, result: SetResult, th: GeneralThresholds) -> list[Flag]:
+    reps = result.reps
+    if len(reps) < 4:
+        return []
+    values = np.array([r.metrics[ex.primary_metric] for r in reps])
+    sd = float(np.std(values, ddof=1))
+    durations = np.array([r.end_s - r.start_s for r in reps])
+    cv = float(np.std(durations, ddof=1) / np.mean(durations))
+    out = []
+    if sd > th.inconsistent_rep_sd_deg:
+        median = float(np.median(values))
+        odd = tuple(r.index for r, v in zip(reps, values) if abs(v - median) > max(sd, 2.0))
+        label = ex.primary_metric.removeprefix("pelvic_").removesuffix("_deg").replace("_", " ")
+        out.append(Flag("inconsistent_reps", "info",
+                        f"Your {_set_name(ex, result.side)} varied a lot from rep to rep "
+                        f"({label} spread {sd:.1f} deg); slow down and make every rep look "
+                        "like your best one.", odd))
+    if cv > ERRATIC_TEMPO_CV:
+        out.append(Flag("inconsistent_reps", "info",
+                        f"The tempo of your {_set_name(ex, result.side)} was uneven (rep "
+                        f"times {durations.min():.1f}-{durations.max():.1f} s); keep a steady "
+                        "rhythm, for example 2 s up and 2 s down."))
+    return out
+
+
+def _rep_holds(ex: Exercise, result: SetResult) -> list[Flag]:
+    prescribed = ex.prescription.hold_s[0]
+    if prescribed <= 0:
+        return []
+    holds = np.array([r.hold_s for r in result.reps])
+    median = float(np.median(holds))
+    if median >= SHORT_REP_HOLD_FRACTION * prescribed:
+        return []
+    short = tuple(r.index for r in result.reps if r.hold_s < SHORT_REP_HOLD_FRACTION * prescribed)
+    return [Flag("short_hold", "info",
+                 f"Your holds at the top of {_set_name(ex, result.side)} averaged "
+                 f"{median:.1f} s; the programme asks for {prescribed:.0f} s: pause at the top.",
+                 short)]
+
+
+def compare_sides(sets: list[SetResult], thresholds: GeneralThresholds = THRESHOLDS
+                  ) -> list[Comparison]:
+    """Left against right per exercise and metric: medians over all reps (or holds)
+    of each side's sets; durations and rep counts too."""
+    by: dict[tuple[str, str], list[SetResult]] = defaultdict(list)
+    for s in sets:
+        by[(s.exercise, s.side)].append(s)
+    out = []
+    for exercise, ex in EXERCISES.items():
+        left, right = by.get((exercise, "left")), by.get((exercise, "right"))
+        if not left or not right:
+            continue
+        for sig in ex.signals:
+            lv, rv = _pooled(left, sig.name), _pooled(right, sig.name)
+            if lv is None or rv is None:
+                continue
+            diff = abs(rv - lv)
+            out.append(Comparison(exercise, sig.name, lv, rv, diff,
+                                  "left_right_asymmetry" if diff > thresholds.asymmetry_deg
+                                  else None))
+        if ex.kind == "hold":
+            pairs = [("duration_s", _median_hold_s(left), _median_hold_s(right))]
+        else:
+            pairs = [("rep_count", float(sum(s.rep_count for s in left)),
+                      float(sum(s.rep_count for s in right)))]
+        for metric, lv, rv in pairs:
+            if lv is None or rv is None or max(lv, rv) == 0:
+                continue
+            diff = abs(rv - lv)
+            ratio = diff / max(lv, rv)
+            out.append(Comparison(exercise, metric, lv, rv, diff,
+                                  "left_right_asymmetry" if ratio > thresholds.asymmetry_fraction
+                                  else None))
+    return out
+
+
+def _pooled(sets: list[SetResult], metric: str) -> float | None:
+    values = [r.metrics[metric] for s in sets for r in (s.reps or s.holds) if metric in r.metrics]
+    return float(np.median(values)) if values else None
+
+
+def _median_hold_s(sets: list[SetResult]) -> float | None:
+    durations = [h.duration_s for s in sets for h in s.holds]
+    return float(np.median(durations)) if durations else None

@@ -1,0 +1,227 @@
+"""Session analysis: calibration -> orientation -> angle signals -> reps/holds
+-> metrics -> flags -> left/right comparisons. Pure functions over the core
+types; no files, no printing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from hipsense.analysis.angles import angle_signals
+from hipsense.analysis.calibration import (
+    NOMINAL_AXES, Calibration, PelvisAxes, axes_from_posture, calibrate,
+)
+from hipsense.analysis.flags import compare_sides, set_flags
+from hipsense.analysis.motion import quiet_start, samples_for, smoothed_rate, still_mask
+from hipsense.analysis.orientation import gravity_up
+from hipsense.analysis.results import Flag, Hold, Rep, SessionResult, SetResult
+from hipsense.analysis.segmentation import find_hold, find_reps, movement_from_rest
+from hipsense.exercises import EXERCISES
+from hipsense.recording import Recording, Session, SetInfo
+
+#: A set needs at least this much data to be analysed.
+MIN_SET_S = 3.0
+#: A quiet start this far (deg) from the posture the exercise expects: wrong posture.
+WRONG_POSTURE_DEG = 40.0
+#: Without calibration the placement is unknown; allow the whole mounting range.
+WRONG_POSTURE_UNCALIBRATED_DEG = 60.0
+#: Rest posture at the end this far (deg) from the start: the sensor or runner shifted.
+SHIFT_DEG = 8.0
+#: Lost data worth a data-quality flag: this fraction of samples, or a gap this long (s).
+LOSS_FRACTION = 0.01
+LONG_GAP_S = 0.5
+
+
+def analyze(session: Session) -> SessionResult:
+    """Analyse every set of a session (see measurements.md for what is measured)."""
+    cal = None
+    if session.calibration is not None:
+        c = session.calibration
+        cal = calibrate(c.time_s, c.acc_g, c.gyr_dps)
+    sensor = session.metadata.get("sensor") if isinstance(session.metadata.get("sensor"),
+                                                          dict) else {}
+    sets = [analyze_set(info, rec, cal, sensor) for info, rec in session.sets]
+    return SessionResult(sets, compare_sides(sets), _calibration_json(cal))
+
+
+def _calibration_json(cal: Calibration | None) -> dict[str, Any]:
+    if cal is None:
+        return {"ok": False, "problem": "no calibration was recorded"}
+    out: dict[str, Any] = {"ok": cal.ok, "problem": cal.problem, "quality": cal.quality}
+    if cal.axes is not None:
+        out["pelvis_axes_in_sensor"] = {k: [round(float(x), 4) for x in getattr(cal.axes, k)]
+                                        for k in "alu"}
+    return out
+
+
+def _calibration_flag(cal: Calibration | None) -> Flag | None:
+    if cal is None:
+        return Flag("data_quality", "warning",
+                    "No calibration was recorded, so the sensor's placement was assumed "
+                    "from each set's start: drops and tilts may be off by a few degrees. "
+                    "Record the calibration (stand still, two hip hinges) next time.")
+    if not cal.ok:
+        return Flag("data_quality", "warning",
+                    f"The calibration could not be used ({cal.problem}), so the sensor's "
+                    "placement was assumed from each set's start: drops and tilts may be off "
+                    "by a few degrees. Redo the calibration next time.")
+    return None
+
+
+def analyze_set(info: SetInfo, rec: Recording, cal: Calibration | None,
+                sensor: dict[str, Any] | None = None) -> SetResult:
+    """Analyse one set recording with the session's calibration (or None)."""
+    ex = EXERCISES[info.exercise]
+    result = SetResult(info.file, info.exercise, info.side)
+    quality_flags: list[Flag] = []
+    cal_flag = _calibration_flag(cal)
+    if cal_flag:
+        quality_flags.append(cal_flag)
+    t = rec.time_s
+    if len(rec) < 10 or rec.duration_s < MIN_SET_S:
+        quality_flags.append(Flag("data_quality", "alert",
+                                  f"The recording is too short to analyse "
+                                  f"({rec.duration_s:.1f} s)."))
+        result.flags = quality_flags
+        return result
+    result.quality.update(_transport_quality(rec, quality_flags))
+    result.quality.update(_saturation(rec, sensor or {}, quality_flags))
+
+    offset = cal.gyr_offset_dps if cal is not None else np.median(rec.gyr_dps, axis=0)
+    ref_end, found = quiet_start(t, rec.gyr_dps - offset)
+    still = still_mask(t[:ref_end], rec.acc_g[:ref_end], rec.gyr_dps[:ref_end])
+    if cal is None or still.mean() > 0.9:
+        offset = rec.gyr_dps[:ref_end].mean(axis=0)
+    if not found:
+        quality_flags.append(Flag("data_quality", "warning",
+                                  "The set did not start with 2 s of stillness, so the rest "
+                                  "posture is uncertain: hold still in the start position "
+                                  "before the first rep."))
+    gyr = rec.gyr_dps - offset
+    up = gravity_up(t, rec.acc_g, gyr)
+    reference = slice(0, ref_end)
+    result.reference_s = (float(t[0]), float(t[ref_end - 1]))
+    rest_up = up[reference].mean(axis=0)
+    rest_up /= np.linalg.norm(rest_up)
+
+    up_pelvis = ex.up_axis(info.side)
+    if cal is not None and cal.ok and cal.axes is not None:
+        axes = cal.axes
+        limit = WRONG_POSTURE_DEG
+    else:
+        axes = axes_from_posture(rest_up, up_pelvis)
+        limit = WRONG_POSTURE_UNCALIBRATED_DEG
+    expected = (cal.axes if cal is not None and cal.ok and cal.axes is not None
+                else PelvisAxes(**NOMINAL_AXES)).vector(up_pelvis)
+    off_deg = float(np.degrees(np.arccos(np.clip(expected @ rest_up, -1, 1))))
+    result.quality["posture_offset_deg"] = round(off_deg, 1)
+    if off_deg > limit:
+        quality_flags.append(Flag("data_quality", "alert",
+                                  f"The start position does not look like a {ex.name.lower()} "
+                                  f"({ex.posture.replace('_', ' ')}): the pelvis is "
+                                  f"{off_deg:.0f} deg from that posture. Check that the "
+                                  "exercise and side were chosen right and that the sensor "
+                                  "did not move."))
+
+    signals = angle_signals(ex, info.side, axes, up, reference)
+    movement = movement_from_rest(up, reference)
+    if ex.kind == "reps":
+        _reps(result, t, signals, movement, ref_end, quality_flags)
+    else:
+        _hold(result, t, signals, smoothed_rate(t, gyr, 0.5), up, ref_end, quality_flags)
+    _shift(result, t, up, rest_up, rec, quality_flags)
+    result.flags = set_flags(result) + quality_flags
+    return result
+
+
+def _reps(result: SetResult, t: np.ndarray, signals: dict[str, np.ndarray],
+          movement: np.ndarray, ref_end: int, flags: list[Flag]) -> None:
+    ex = EXERCISES[result.exercise]
+    windows, typical = find_reps(t, movement, ref_end)
+    result.quality["typical_excursion_deg"] = round(typical, 2)
+    for i, w in enumerate(windows, start=1):
+        inside = slice(w.start, w.end + 1)
+        metrics = {s.name: s.reduce_values(signals[s.name][inside]) for s in ex.signals}
+        result.reps.append(Rep(i, float(t[w.start]), float(t[w.end]),
+                               float(t[w.top_last] - t[w.top_first]),
+                               float(t[w.top_first] - t[w.start]),
+                               float(t[w.end] - t[w.top_last]), metrics))
+    if result.reps:
+        result.medians = {s.name: float(np.median([r.metrics[s.name] for r in result.reps]))
+                          for s in ex.signals}
+    n = len(result.reps)
+    if n == 0:
+        flags.append(Flag("data_quality", "alert",
+                          "No reps were found in this set: the pelvis did not move away from "
+                          "its start position and back."))
+    elif n < 3:
+        flags.append(Flag("data_quality", "info",
+                          f"Only {n} rep{'s' if n > 1 else ''} found; with so few the "
+                          "averages and flags are uncertain."))
+
+
+def _hold(result: SetResult, t: np.ndarray, signals: dict[str, np.ndarray], rate: np.ndarray,
+          up: np.ndarray, ref_end: int, flags: list[Flag]) -> None:
+    ex = EXERCISES[result.exercise]
+    found = find_hold(t, rate, up, ref_end)
+    if found is None:
+        flags.append(Flag("data_quality", "alert",
+                          "No hold was found: the recording shows no still period between "
+                          "getting into the stretch and coming out of it."))
+        return
+    start, end = found
+    inside = (t >= start) & (t <= end)
+    metrics = {s.name: s.reduce_values(signals[s.name][inside]) for s in ex.signals}
+    result.holds.append(Hold(1, start, end, metrics))
+    result.medians = dict(metrics)
+
+
+def _transport_quality(rec: Recording, flags: list[Flag]) -> dict[str, Any]:
+    gaps = rec.gaps()
+    expected = len(rec) + gaps.missing_samples
+    lost = gaps.missing_samples / expected if expected else 0.0
+    if lost > LOSS_FRACTION or gaps.longest_s > LONG_GAP_S:
+        flags.append(Flag("data_quality", "warning" if gaps.longest_s < 2.0 else "alert",
+                          f"{gaps.missing_samples} samples ({100 * lost:.1f} %) were lost in "
+                          f"{gaps.count} gaps, the longest {gaps.longest_s:.1f} s: keep the "
+                          "laptop within a few metres of the sensor."))
+    return {"samples": len(rec), "rate_hz": round(rec.median_rate_hz(), 2),
+            "gaps": gaps.count, "lost_samples": gaps.missing_samples,
+            "longest_gap_s": round(gaps.longest_s, 3)}
+
+
+def _saturation(rec: Recording, sensor: dict[str, Any], flags: list[Flag]) -> dict[str, Any]:
+    """Samples stuck at the sensor's range (range from session.json's ``sensor`` when
+    given, else the largest value if it repeats at a plausible range limit)."""
+    counts = {}
+    for name, data, known, plausible in (
+            ("acc", rec.acc_g, sensor.get("acc_range_g"), 1.9),
+            ("gyr", rec.gyr_dps, sensor.get("gyr_range_dps"), 120.0)):
+        peak = np.abs(data).max()
+        limit = 0.999 * float(known) if isinstance(known, (int, float)) else peak - 1e-9
+        n = int((np.abs(data) >= limit).any(axis=1).sum())
+        counts[name] = n if (peak >= plausible and n >= 3) else 0
+    if counts["acc"] or counts["gyr"]:
+        flags.append(Flag("data_quality", "warning",
+                          f"The sensor hit its measuring range ({counts['acc']} accelerometer "
+                          f"and {counts['gyr']} gyroscope samples); angles around those "
+                          "moments are less certain. Avoid knocking the sensor."))
+    return {"saturated_samples": counts}
+
+
+def _shift(result: SetResult, t: np.ndarray, up: np.ndarray, rest_up: np.ndarray,
+           rec: Recording, flags: list[Flag]) -> None:
+    """Compare the rest posture at the end with the start (a slipped sensor)."""
+    tail = samples_for(t, 1.0)
+    end_up = up[-tail:].mean(axis=0)
+    end_up /= np.linalg.norm(end_up)
+    shift = float(np.degrees(np.arccos(np.clip(end_up @ rest_up, -1, 1))))
+    result.quality["end_vs_start_deg"] = round(shift, 1)
+    if shift > SHIFT_DEG:
+        flags.append(Flag("data_quality", "warning",
+                          f"The rest position at the end differs from the start by "
+                          f"{shift:.0f} deg: the sensor may have slipped on the belt, or the "
+                          "set ended in another position. Check the clip before the next "
+                          "set."))
