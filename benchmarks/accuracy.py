@@ -39,7 +39,7 @@ def random_spec(seed: int) -> SessionSpec:
                 if exercise == "hip_bridge":
                     fault = float(rng.uniform(-7.0, 7.0))
                 else:
-                    fault = float(rng.uniform(0.5, 10.0))
+                    fault = float(rng.uniform(1.5 if exercise == "clamshell" else 0.5, 10.0))
                 hold = float(rng.uniform(0.0, 5.0)) if ex.prescription.hold_s[1] > 0 else None
                 spec = replace(spec, fault_deg=fault, hold_s=hold)
             else:
@@ -107,6 +107,7 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=40)
     parser.add_argument("--seed", type=int, default=1000)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--worst", action="store_true", help="list the worst sets")
     args = parser.parse_args()
     seeds = range(args.seed, args.seed + args.sessions)
     with ProcessPoolExecutor(args.jobs) as pool:
@@ -142,6 +143,19 @@ def main() -> int:
     print(f"  worst RMSE {worst_rmse:.2f}, worst max {worst_max:.2f}")
 
     holds = np.array([row["hold_error_s"] for row in sets if row["hold_error_s"] is not None])
+    if args.worst:
+        print("\nworst cases")
+        for s in sessions:
+            for row in s["sets"]:
+                bad = [f"{m} {max(e, key=abs):+.2f}" for m, e in row["errors"].items()
+                       if e and max(abs(x) for x in e) > 1.5]
+                if row["count"][0] != row["count"][1]:
+                    bad.append(f"count {row['count'][0]} vs {row['count'][1]}")
+                if row["hold_error_s"] is not None and abs(row["hold_error_s"]) > 0.7:
+                    bad.append(f"hold {row['hold_error_s']:+.2f} s")
+                if bad:
+                    print(f"  seed {s['seed']} {row['exercise']} {row['side']}: {'; '.join(bad)}")
+
     print(f"\nstretch hold duration error: n {holds.size}, mean {np.mean(holds):+.2f} s, "
           f"max |error| {np.max(np.abs(holds)):.2f} s  (target within 1 s)")
 

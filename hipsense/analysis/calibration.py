@@ -2,9 +2,11 @@
 
 The recording (session-format.md): stand still, two slow hip hinges, stand
 still. The vertical ``u`` is the mean accelerometer direction while still; the
-medio-lateral axis ``l`` is the hinge's rotation axis (principal axis of the
-gyroscope while moving) made horizontal, signed so that bending forward is a
-positive rotation about it; ``a = l x u``. The gyroscope offset is its mean
+medio-lateral axis ``l`` is the hinge's rotation axis (the gyroscope's principal
+axis while moving) made horizontal, signed so that bowing forward is a positive
+rotation about it; ``a = l x u``. The vertical comes from the quiet stands only
+(before the first and after the last movement), not from the pause at the
+bottom of a hinge. The gyroscope offset is its mean
 while still. All vectors are unit vectors in the sensor frame.
 """
 
@@ -75,12 +77,20 @@ def calibrate(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray) -> Cal
     if still_s < MIN_STILL_S:
         return Calibration(None, offset, False, "the calibration has no still standing "
                            f"(found {still_s:.1f} s, need {MIN_STILL_S:.0f} s)", quality)
-    u = _unit(acc_g[still].mean(axis=0))
-
     gyr = gyr_dps - offset
     moving = moving_mask(time_s, gyr) & ~still
     if moving.sum() < 10:
         return Calibration(None, offset, False, "the calibration has no hip hinge", quality)
+    # the quiet stands: still before the first and after the last movement (not
+    # the pause at the bottom of a hinge)
+    first, last = np.flatnonzero(moving)[[0, -1]]
+    stand = still.copy()
+    stand[first:last + 1] = False
+    quality["stand_s"] = round(float(stand.sum() * dt), 2)
+    if stand.sum() * dt < MIN_STILL_S:
+        return Calibration(None, offset, False, "the calibration has no still standing before "
+                           "and after the hinges", quality)
+    u = _unit(acc_g[stand].mean(axis=0))
     cov = gyr[moving].T @ gyr[moving]
     eigval, eigvec = np.linalg.eigh(cov)
     axis = eigvec[:, -1]
@@ -104,10 +114,10 @@ def calibrate(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray) -> Cal
                            "(twisting or leaning sideways); bow straight forward with level "
                            "hips", quality)
     l = _unit(axis - (axis @ u) * u)
-    # bowing forward turns the back toward the sky: "up" moves toward -a
+    # Bowing forward by t about +l moves "up" from u to cos(t) u - sin(t) a, so
+    # g_bent x u points along +l: that fixes the sign.
     g_bent = _unit(acc_dir[bent].mean(axis=0))
-    a_from_bend = -(g_bent - (g_bent @ u) * u)
-    if np.cross(u, a_from_bend) @ l < 0:
+    if np.cross(g_bent, u) @ l < 0:
         l = -l
     a = np.cross(l, u)
     return Calibration(PelvisAxes(a, l, u), offset, True, None, quality)

@@ -51,12 +51,14 @@ def moving_mask(time_s: np.ndarray, gyr_dps: np.ndarray,
 
 
 def quiet_start(time_s: np.ndarray, gyr_dps: np.ndarray, *, min_s: float = 1.0,
-                baseline_s: float = 1.5) -> tuple[int, bool]:
+                baseline_s: float = 1.5, max_s: float = 3.0) -> tuple[int, bool]:
     """End index (exclusive) of the quiet period a set starts with.
 
     The first ``baseline_s`` (the spec asks for at least 2 s of stillness) give
     the quiet level of the angular rate; the quiet period ends where the rate
-    leaves that level on its way to the first clear movement. Returns (end
+    leaves that level on its way to the first clear movement, and at ``max_s``
+    at the latest (a small fidget can hide in sway; the spec promises 2 s of
+    stillness, and a longer window adds little). Returns (end
     index, found): ``found`` is False when the set did not start with ``min_s``
     of quiet, and then the first ``min_s`` is returned.
     """
@@ -73,4 +75,4 @@ def quiet_start(time_s: np.ndarray, gyr_dps: np.ndarray, *, min_s: float = 1.0,
     level = base + 0.25 * (onset_dps - base)
     below = np.flatnonzero(rate[:onset] <= level)
     end = int(below[-1]) + 1 if below.size else onset
-    return max(end, n_min), True
+    return min(max(end, n_min), samples_for(time_s, max_s)), True

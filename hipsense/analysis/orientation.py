@@ -34,7 +34,7 @@ class FilterSettings:
 
     static_tau_s: float = 0.5
     moving_tau_s: float = 60.0
-    rate_scale_dps: float = 8.0
+    rate_scale_dps: float = 4.0
     acc_scale_g: float = 0.03
 
 

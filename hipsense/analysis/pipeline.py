@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy.interpolate import CubicSpline
 
 from hipsense.analysis.angles import angle_signals
 from hipsense.analysis.calibration import (
@@ -32,6 +33,8 @@ SHIFT_DEG = 8.0
 #: Lost data worth a data-quality flag: this fraction of samples, or a gap this long (s).
 LOSS_FRACTION = 0.01
 LONG_GAP_S = 0.5
+#: Within a rep, an interval this many sample periods long is bridged by a spline.
+GAP_FILL_FACTOR = 3.0
 
 
 def analyze(session: Session) -> SessionResult:
@@ -141,9 +144,16 @@ def _reps(result: SetResult, t: np.ndarray, signals: dict[str, np.ndarray],
     ex = EXERCISES[result.exercise]
     windows, typical = find_reps(t, movement, ref_end)
     result.quality["typical_excursion_deg"] = round(typical, 2)
+    period = float(np.median(np.diff(t)))
+    gapped = []
     for i, w in enumerate(windows, start=1):
         inside = slice(w.start, w.end + 1)
-        metrics = {s.name: s.reduce_values(signals[s.name][inside]) for s in ex.signals}
+        if np.diff(t[inside]).max(initial=0.0) > GAP_FILL_FACTOR * period:
+            gapped.append(i)
+            metrics = {s.name: s.reduce_values(_fill_gaps(t, signals[s.name], inside, period))
+                       for s in ex.signals}
+        else:
+            metrics = {s.name: s.reduce_values(signals[s.name][inside]) for s in ex.signals}
         result.reps.append(Rep(i, float(t[w.start]), float(t[w.end]),
                                float(t[w.top_last] - t[w.top_first]),
                                float(t[w.top_first] - t[w.start]),
@@ -151,6 +161,10 @@ def _reps(result: SetResult, t: np.ndarray, signals: dict[str, np.ndarray],
     if result.reps:
         result.medians = {s.name: float(np.median([r.metrics[s.name] for r in result.reps]))
                           for s in ex.signals}
+    if gapped:
+        flags.append(Flag("data_quality", "info",
+                          f"Data was lost during {len(gapped)} rep(s); their numbers are "
+                          "estimated across the gap.", tuple(gapped)))
     n = len(result.reps)
     if n == 0:
         flags.append(Flag("data_quality", "alert",
@@ -160,6 +174,16 @@ def _reps(result: SetResult, t: np.ndarray, signals: dict[str, np.ndarray],
         flags.append(Flag("data_quality", "info",
                           f"Only {n} rep{'s' if n > 1 else ''} found; with so few the "
                           "averages and flags are uncertain."))
+
+
+def _fill_gaps(t: np.ndarray, values: np.ndarray, inside: slice, period: float
+               ) -> np.ndarray:
+    """A rep's signal on an even time grid, gaps bridged by a cubic spline (the
+    movement is smooth, so a peak lost in a gap is estimated, not cut off)."""
+    lo, hi = max(inside.start - 10, 0), min(inside.stop + 10, len(t))
+    spline = CubicSpline(t[lo:hi], values[lo:hi])
+    grid = np.arange(t[inside.start], t[inside.stop - 1] + period / 2, period)
+    return spline(grid)
 
 
 def _hold(result: SetResult, t: np.ndarray, signals: dict[str, np.ndarray], rate: np.ndarray,
