@@ -18,7 +18,7 @@ from hipsense.analysis.flags import compare_sides, set_flags
 from hipsense.analysis.motion import quiet_start, samples_for, smoothed_rate, still_mask
 from hipsense.analysis.orientation import gravity_up
 from hipsense.analysis.results import Flag, Hold, Rep, SessionResult, SetResult
-from hipsense.analysis.segmentation import find_hold, find_reps, movement_from_rest
+from hipsense.analysis.segmentation import find_hold, find_reps, movement_along_reps
 from hipsense.exercises import EXERCISES
 from hipsense.recording import Recording, Session, SetInfo
 
@@ -95,7 +95,7 @@ def analyze_set(info: SetInfo, rec: Recording, cal: Calibration | None,
     offset = cal.gyr_offset_dps if cal is not None else np.median(rec.gyr_dps, axis=0)
     ref_end, found = quiet_start(t, rec.gyr_dps - offset)
     still = still_mask(t[:ref_end], rec.acc_g[:ref_end], rec.gyr_dps[:ref_end])
-    if cal is None or still.mean() > 0.9:
+    if cal is None:
         offset = rec.gyr_dps[:ref_end].mean(axis=0)
     if not found:
         quality_flags.append(Flag("data_quality", "warning",
@@ -129,9 +129,8 @@ def analyze_set(info: SetInfo, rec: Recording, cal: Calibration | None,
                                   "did not move."))
 
     signals = angle_signals(ex, info.side, axes, up, reference)
-    movement = movement_from_rest(up, reference)
     if ex.kind == "reps":
-        _reps(result, t, signals, movement, ref_end, quality_flags)
+        _reps(result, t, signals, movement_along_reps(up, reference), ref_end, quality_flags)
     else:
         _hold(result, t, signals, smoothed_rate(t, gyr, 0.5), up, ref_end, quality_flags)
     _shift(result, t, up, rest_up, rec, quality_flags)

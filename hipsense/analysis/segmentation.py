@@ -46,6 +46,24 @@ def movement_from_rest(up: np.ndarray, reference: slice) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(up @ rest, -1.0, 1.0)))
 
 
+def movement_along_reps(up: np.ndarray, reference: slice) -> np.ndarray:
+    """Tilt from rest (deg) along the set's main direction of movement.
+
+    The tilt is projected on the direction in which "up" moves most during the
+    set (its principal component), signed so that reps are positive. Unlike the
+    tilt's magnitude, it ignores small shifts of the rest posture across the
+    direction of the reps, so even 1-2 deg reps stand out.
+    """
+    rest = up[reference].mean(axis=0)
+    rest /= np.linalg.norm(rest)
+    dev = up - rest
+    after = dev[reference.stop:] if reference.stop < len(up) else dev
+    _, _, vt = np.linalg.svd(after - 0.0, full_matrices=False)
+    along = np.degrees(dev @ vt[0])
+    tail = np.percentile(along, [1, 99])
+    return along if tail[1] >= -tail[0] else -along
+
+
 def find_reps(time_s: np.ndarray, movement_deg: np.ndarray, search_from: int
               ) -> tuple[list[RepWindow], float]:
     """Reps after index ``search_from``; also returns the typical rep excursion (deg)."""
