@@ -78,9 +78,11 @@ def compare_set(got: dict, truth: dict) -> dict:
     row = {"exercise": truth["exercise"], "side": truth["side"],
            "count": (got["rep_count"], truth["rep_count"]), "errors": defaultdict(list),
            "hold_error_s": None, "flags": []}
+    row["unmeasured"] = sum(1 for r in got["reps"] if None in r["metrics"].values())
     for g, t in match_reps(got["reps"], truth["reps"]):
         for metric, value in t["metrics"].items():
-            row["errors"][metric].append(g["metrics"][metric] - value)
+            if g["metrics"][metric] is not None:
+                row["errors"][metric].append(g["metrics"][metric] - value)
     if truth["holds"]:
         if got["holds"]:
             row["hold_error_s"] = got["holds"][0]["duration_s"] - truth["holds"][0]["duration_s"]
@@ -141,6 +143,10 @@ def main() -> int:
         print(f"  {exercise:22s} {metric:22s} n {e.size:4d}  bias {e.mean():+.2f}  "
               f"RMSE {rmse:.2f}  max {mx:.2f}")
     print(f"  worst RMSE {worst_rmse:.2f}, worst max {worst_max:.2f}")
+    unmeasured = sum(row["unmeasured"] for row in sets)
+    total = sum(row["count"][0] for row in sets)
+    print(f"  reps counted but not measured (over 0.5 s of data lost in the rep): "
+          f"{unmeasured} of {total}")
 
     holds = np.array([row["hold_error_s"] for row in sets if row["hold_error_s"] is not None])
     if args.worst:

@@ -77,6 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("session_dir", type=Path, metavar="SESSION_DIR")
     check.set_defaults(func=_cmd_check)
 
+    analyze = sub.add_parser(
+        "analyze", help="analyse a session: reps, holds, pelvic angles, flags, left vs right",
+        description="Find the pelvis orientation, count reps or time holds, measure the "
+                    "angles of measurements.md per rep, flag hip instability and compare "
+                    "left with right. Prints a table, or the JSON of measurements.md.")
+    analyze.add_argument("session_dir", type=Path, metavar="SESSION_DIR")
+    analyze.add_argument("--json", action="store_true", help="print the result as JSON")
+    analyze.set_defaults(func=_cmd_analyze)
+
     export = sub.add_parser(
         "export", help="export a session's sets for analysts (Parquet)",
         description="Write every set of a session in long form (one row per sample, with "
@@ -179,6 +188,21 @@ def _cmd_check(args: argparse.Namespace) -> int:
         table.add_row(name, exercise, side, str(len(rec)), f"{rec.duration_s:.1f}",
                       f"{rec.median_rate_hz():.1f}", gap_text)
     Console(width=max(Console().width, 110)).print(table)
+    return EXIT_OK
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    import json
+
+    from hipsense import analyze_session
+
+    result = analyze_session(args.session_dir)
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        from hipsense.report.table import print_session
+
+        print_session(result, f"{args.session_dir}")
     return EXIT_OK
 
 

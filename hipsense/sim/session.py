@@ -150,7 +150,7 @@ def runner_history(weeks: int = 6, *, start: dt.datetime | None = None,
         def right(first: float, last: float) -> float:
             return round(first + (last - first) * x, 2)
 
-        right_fault = {"single_leg_squat": right(8.7, 3.5), "knee_drive": right(8.0, 3.0),
+        right_fault = {"single_leg_squat": right(8.7, 3.5), "knee_drive": right(8.8, 3.0),
                        "clamshell": right(9.0, 2.8), "prone_hip_extension": right(6.5, 2.5)}
         left_fault = {"single_leg_squat": 2.4, "knee_drive": 2.2, "clamshell": 2.2,
                       "prone_hip_extension": 2.0}

@@ -1,0 +1,1 @@
+"""Presenting results: the terminal table of `hipsense analyze` (and, later, reports)."""

@@ -1,0 +1,63 @@
+"""The readable terminal summary of a session analysis (rich)."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from hipsense.analysis.results import SessionResult
+from hipsense.exercises import EXERCISES
+
+_STYLE = {"info": "cyan", "warning": "yellow", "alert": "bold red"}
+
+
+def _label(metric: str) -> str:
+    return metric.removeprefix("pelvic_").removesuffix("_deg").replace("_", " ")
+
+
+def session_table(result: SessionResult, title: str) -> Group:
+    """Sets (count or hold, medians, flag codes), then the flags in words, then
+    left/right comparisons."""
+    sets = Table(title=title)
+    for col in ("file", "exercise", "side", "reps / hold", "median per rep (deg)", "flags"):
+        sets.add_column(col)
+    for s in result.sets:
+        ex = EXERCISES[s.exercise]
+        if ex.kind == "hold":
+            did = f"hold {s.holds[0].duration_s:.1f} s" if s.holds else "no hold"
+        else:
+            did = f"{s.rep_count} reps"
+        medians = ", ".join(f"{_label(k)} {v:+.1f}" for k, v in s.medians.items())
+        codes = Text(", ".join(sorted({f.code for f in s.flags})) or "-")
+        sets.add_row(s.file, s.exercise, s.side, did, medians, codes)
+    parts: list = [sets]
+    messages = []
+    for s in result.sets:
+        seen = set()
+        for f in s.flags:
+            if f.message in seen:
+                continue
+            seen.add(f.message)
+            line = Text(f"[{f.severity}] ", style=_STYLE[f.severity])
+            line.append(f"{s.file}: {f.message}")
+            if f.reps:
+                line.append(f" (reps {', '.join(map(str, f.reps))})")
+            messages.append(line)
+    if messages:
+        parts.append(Text("\nWhat to work on", style="bold"))
+        parts.extend(messages)
+    if result.comparisons:
+        comp = Table(title="Left and right")
+        for col in ("exercise", "metric", "left", "right", "difference", ""):
+            comp.add_column(col)
+        for c in result.comparisons:
+            comp.add_row(c.exercise, c.metric, f"{c.left:.1f}", f"{c.right:.1f}",
+                         f"{c.difference:.1f}", "asymmetry" if c.flag else "")
+        parts.append(comp)
+    return Group(*parts)
+
+
+def print_session(result: SessionResult, title: str) -> None:
+    console = Console(width=max(Console().width, 120))
+    console.print(session_table(result, title))
