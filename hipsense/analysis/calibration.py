@@ -91,6 +91,10 @@ def calibrate(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray) -> Cal
         return Calibration(None, offset, False, "the calibration has no still standing before "
                            "and after the hinges", quality)
     u = _unit(acc_g[stand].mean(axis=0))
+    # the offset from the stands too: the slow ends of the hinges pass as still
+    offset = gyr_dps[stand].mean(axis=0)
+    quality["gyr_offset_dps"] = [round(float(x), 3) for x in offset]
+    gyr = gyr_dps - offset
     cov = gyr[moving].T @ gyr[moving]
     eigval, eigvec = np.linalg.eigh(cov)
     axis = eigvec[:, -1]

@@ -14,7 +14,8 @@ def samples_for(time_s: np.ndarray, seconds: float) -> int:
     """How many samples span ``seconds`` at the recording's median rate (>= 1)."""
     if len(time_s) < 2:
         return 1
-    return max(1, int(round(seconds / float(np.median(np.diff(time_s))))))
+    period = (time_s[-1] - time_s[0]) / (len(time_s) - 1)  # mean: cheap, gaps barely matter
+    return max(1, int(round(seconds / period)))
 
 
 def moving_sd(x: np.ndarray, window: int) -> np.ndarray:

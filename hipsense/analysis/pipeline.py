@@ -15,8 +15,8 @@ from hipsense.analysis.calibration import (
     NOMINAL_AXES, Calibration, PelvisAxes, axes_from_posture, calibrate,
 )
 from hipsense.analysis.flags import compare_sides, set_flags
-from hipsense.analysis.motion import quiet_start, samples_for, smoothed_rate, still_mask
-from hipsense.analysis.orientation import gravity_up
+from hipsense.analysis.motion import quiet_start, samples_for, smoothed_rate
+from hipsense.analysis.orientation import gravity_up, gravity_up_segments
 from hipsense.analysis.results import Flag, Hold, Rep, SessionResult, SetResult
 from hipsense.analysis.segmentation import find_hold, find_reps, movement_along_reps
 from hipsense.exercises import EXERCISES
@@ -47,8 +47,33 @@ def analyze(session: Session) -> SessionResult:
         cal = calibrate(c.time_s, c.acc_g, c.gyr_dps)
     sensor = session.metadata.get("sensor") if isinstance(session.metadata.get("sensor"),
                                                           dict) else {}
-    sets = [analyze_set(info, rec, cal, sensor) for info, rec in session.sets]
+    # the gravity filter runs once over all sets (one vectorised pass is much
+    # cheaper than one per set); each set is its own segment
+    prepared = {i: _prepare(rec, cal) for i, (_, rec) in enumerate(session.sets)
+                if _long_enough(rec)}
+    ups = gravity_up_segments([(session.sets[i][1].time_s, session.sets[i][1].acc_g, p[0])
+                               for i, p in prepared.items()])
+    sets = [analyze_set(info, rec, cal, sensor,
+                        _prepared=(*prepared[i], ups.pop(0)) if i in prepared else None)
+            for i, (info, rec) in enumerate(session.sets)]
     return SessionResult(sets, compare_sides(sets), _calibration_json(cal))
+
+
+def _long_enough(rec: Recording) -> bool:
+    return len(rec) >= 10 and rec.duration_s >= MIN_SET_S
+
+
+def _prepare(rec: Recording, cal: Calibration | None) -> tuple[np.ndarray, int, bool]:
+    """The set's gyroscope with its offset removed, and its quiet start (end, found).
+
+    The offset is the calibration's (two-leg standing, the most still); without
+    calibration, the set's own quiet start.
+    """
+    offset = cal.gyr_offset_dps if cal is not None else np.median(rec.gyr_dps, axis=0)
+    ref_end, found = quiet_start(rec.time_s, rec.gyr_dps - offset)
+    if cal is None:
+        offset = rec.gyr_dps[:ref_end].mean(axis=0)
+    return rec.gyr_dps - offset, ref_end, found
 
 
 def _calibration_json(cal: Calibration | None) -> dict[str, Any]:
@@ -76,8 +101,13 @@ def _calibration_flag(cal: Calibration | None) -> Flag | None:
 
 
 def analyze_set(info: SetInfo, rec: Recording, cal: Calibration | None,
-                sensor: dict[str, Any] | None = None) -> SetResult:
-    """Analyse one set recording with the session's calibration (or None)."""
+                sensor: dict[str, Any] | None = None, *,
+                _prepared: tuple[np.ndarray, int, bool, np.ndarray] | None = None
+                ) -> SetResult:
+    """Analyse one set recording with the session's calibration (or None).
+
+    ``sensor`` is session.json's ``sensor`` object (ranges for saturation).
+    """
     ex = EXERCISES[info.exercise]
     result = SetResult(info.file, info.exercise, info.side)
     quality_flags: list[Flag] = []
@@ -85,7 +115,7 @@ def analyze_set(info: SetInfo, rec: Recording, cal: Calibration | None,
     if cal_flag:
         quality_flags.append(cal_flag)
     t = rec.time_s
-    if len(rec) < 10 or rec.duration_s < MIN_SET_S:
+    if not _long_enough(rec):
         quality_flags.append(Flag("data_quality", "alert",
                                   f"The recording is too short to analyse "
                                   f"({rec.duration_s:.1f} s)."))
@@ -94,18 +124,16 @@ def analyze_set(info: SetInfo, rec: Recording, cal: Calibration | None,
     result.quality.update(_transport_quality(rec, quality_flags))
     result.quality.update(_saturation(rec, sensor or {}, quality_flags))
 
-    offset = cal.gyr_offset_dps if cal is not None else np.median(rec.gyr_dps, axis=0)
-    ref_end, found = quiet_start(t, rec.gyr_dps - offset)
-    still = still_mask(t[:ref_end], rec.acc_g[:ref_end], rec.gyr_dps[:ref_end])
-    if cal is None:
-        offset = rec.gyr_dps[:ref_end].mean(axis=0)
+    if _prepared is None:
+        gyr, ref_end, found = _prepare(rec, cal)
+        up = gravity_up(t, rec.acc_g, gyr)
+    else:
+        gyr, ref_end, found, up = _prepared
     if not found:
         quality_flags.append(Flag("data_quality", "warning",
                                   "The set did not start with 2 s of stillness, so the rest "
                                   "posture is uncertain: hold still in the start position "
                                   "before the first rep."))
-    gyr = rec.gyr_dps - offset
-    up = gravity_up(t, rec.acc_g, gyr)
     reference = slice(0, ref_end)
     result.reference_s = (float(t[0]), float(t[ref_end - 1]))
     rest_up = up[reference].mean(axis=0)

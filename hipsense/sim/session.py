@@ -106,6 +106,8 @@ def simulate_session(spec: SessionSpec, seed: int) -> SimulatedSession:
             "quiet_s": [[round(a, 4), round(b, 4)] for a, b in plan.quiet_s],
             "hinges_s": [[round(a, 4), round(b, 4)] for a, b in plan.hinges_s],
             "hinge_peak_deg": [round(p, 3) for p in plan.hinge_peak_deg],
+            "gyr_bias_dps": [round(float(x), 4) for x in
+                             errors.gyr_bias_at(calibration.time_s).mean(axis=0)],
         }
         clock_s = plan.end_s + float(cal_rng.uniform(15.0, 40.0))
 
