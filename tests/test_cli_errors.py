@@ -91,7 +91,7 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("command", ["check", "export"])
+@pytest.mark.parametrize("command", ["check", "export", "analyze"])
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_malformed_input_gives_one_line_error(case, command, session_dir, tmp_path, capsys):
     damage, expected = CASES[case]
@@ -136,7 +136,7 @@ def test_help_lists_subcommands_and_each_has_help(capsys):
         main(["--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    for command in ("simulate", "check", "export"):
+    for command in ("simulate", "check", "analyze", "export"):
         assert command in out
         with pytest.raises(SystemExit) as exc:
             main([command, "--help"])

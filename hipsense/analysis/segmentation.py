@@ -163,16 +163,25 @@ def _refine(time_s: np.ndarray, up: np.ndarray, held: slice, around: slice, edge
     idx = np.arange(around.start, around.stop)
     d = np.degrees(np.arccos(np.clip(up[idx] @ target, -1.0, 1.0)))
     t = time_s[idx]
-    if arriving:
-        k = int(np.argmax(np.where(idx <= edge, d, -1.0)))
-        d, t = d[k:], t[k:]
-        frac = 1.0 - d / d[0]          # fraction of the way into the hold
-    else:
-        k = int(np.argmax(np.where(idx >= edge, d, -1.0)))
-        d, t = d[:k + 1], t[:k + 1]
-        frac = d / d[-1]               # fraction of the way out of it
-    if d.size < 5 or max(d[0], d[-1]) < 2.0:
+    if not arriving:  # leaving is arriving backwards in time
+        d, t, idx = d[::-1], -t[::-1], idx[::-1]
+    before = np.flatnonzero(idx <= edge) if arriving else np.flatnonzero(idx >= edge)
+    if before.size < 3:
         return None
-    t10, t50, t90 = (t[_first(frac >= f)] for f in (0.1, 0.5, 0.9))
-    duration = (t90 - t10) / _MJ_10_90
-    return float(t50 + duration / 2) if arriving else float(t50 - duration / 2)
+    far = float(d[before].max())
+    if far < 2.0:
+        return None
+    # the last passage through 50 % on the way in, then 10 % and 90 % around it,
+    # relative to the furthest point of this movement (not of earlier wobbles)
+    mid = _last(d[:before[-1] + 1] >= 0.5 * far, -1)
+    if mid < 0:
+        return None
+    window = t >= t[mid] - 3.0
+    far = float(d[window & (np.arange(d.size) <= mid)].max())
+    i10 = _last((d >= 0.9 * far) & (np.arange(d.size) <= mid), -1)
+    i90 = mid + _first(d[mid:] <= 0.1 * far, -1)
+    if i10 < 0 or i90 < mid:
+        return None
+    duration = (t[i90] - t[i10]) / _MJ_10_90
+    end = float(t[mid] + duration / 2)
+    return end if arriving else -end
