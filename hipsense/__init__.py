@@ -35,8 +35,8 @@ def analyze_session(path: str | Path) -> SessionResult:
     Raises :class:`~hipsense.errors.SessionFormatError` for a malformed folder.
 
     >>> result = hipsense.analyze_session("sample_data/2026-10-05")  # doctest: +SKIP
-    >>> result.sets[-1].medians["pelvic_drop_deg"]  # doctest: +SKIP
-    8.9
+    >>> round(result.sets[-1].medians["pelvic_drop_deg"], 1)  # doctest: +SKIP
+    9.0
     """
     from hipsense.analysis import analyze
     from hipsense.io import read_session

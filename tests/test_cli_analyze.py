@@ -55,3 +55,15 @@ def test_table_output_speaks_to_the_runner(capsys):
     out = capsys.readouterr().out
     assert "What to work on" in out and "Left and right" in out
     assert "Your left hip dropped" in out  # standing on the right, the left side drops
+
+
+def test_the_readme_example():
+    import hipsense
+
+    squat = hipsense.analyze_session(WEEK1).sets[-1]
+    assert (squat.exercise, squat.side) == ("single_leg_squat", "right")
+    assert (squat.rep_count, round(squat.medians["pelvic_drop_deg"], 1)) == (10, 9.0)
+    assert [f.code for f in squat.flags] == ["excessive_pelvic_drop", "inconsistent_reps"]
+    assert squat.flags[0].message == (
+        "Your left hip dropped 9 deg on average during right single-leg squats; aim for "
+        "under 5 deg: squeeze the right glute and keep the belt line level.")
