@@ -316,7 +316,8 @@ def test_same_seed_same_bytes_different_seed_different(tmp_path):
     assert "truth.json" in files and len(files) == 7
     for name in files:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
-    assert (tmp_path / "a" / "set01.csv").read_bytes() != (tmp_path / "c" / "set01.csv").read_bytes()
+    first = (tmp_path / "a" / "set01.csv").read_bytes()
+    assert first != (tmp_path / "c" / "set01.csv").read_bytes()
 
 
 def test_simulated_set_reads_gravity_in_its_quiet_start(small_sim):

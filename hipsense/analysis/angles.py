@@ -17,6 +17,12 @@ def elevation_deg(axis_sensor: np.ndarray, up: np.ndarray) -> np.ndarray:
     return np.degrees(np.arcsin(np.clip(up @ axis_sensor, -1.0, 1.0)))
 
 
+def angle_between_deg(u: np.ndarray, v: np.ndarray) -> float:
+    """Angle (deg) between two vectors of any length."""
+    cos = float(u @ v) / (np.linalg.norm(u) * np.linalg.norm(v))
+    return float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+
+
 def angle_signals(ex: Exercise, side: str, axes: PelvisAxes, up: np.ndarray,
                   reference: slice) -> dict[str, np.ndarray]:
     """Every angle signal of the exercise (deg), relative to the reference samples."""

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from scipy.interpolate import CubicSpline
 
-from hipsense.analysis.angles import angle_signals
+from hipsense.analysis.angles import angle_between_deg, angle_signals
 from hipsense.analysis.calibration import (
     NOMINAL_AXES, Calibration, PelvisAxes, axes_from_posture, calibrate,
 )
@@ -138,34 +138,39 @@ def analyze_set(info: SetInfo, rec: Recording, cal: Calibration | None,
     result.reference_s = (float(t[0]), float(t[ref_end - 1]))
     rest_up = up[reference].mean(axis=0)
     rest_up /= np.linalg.norm(rest_up)
-
-    up_pelvis = ex.up_axis(info.side)
-    if cal is not None and cal.ok and cal.axes is not None:
-        axes = cal.axes
-        limit = WRONG_POSTURE_DEG
-    else:
-        axes = axes_from_posture(rest_up, up_pelvis)
-        limit = WRONG_POSTURE_UNCALIBRATED_DEG
-    expected = (cal.axes if cal is not None and cal.ok and cal.axes is not None
-                else PelvisAxes(**NOMINAL_AXES)).vector(up_pelvis)
-    off_deg = float(np.degrees(np.arccos(np.clip(expected @ rest_up, -1, 1))))
-    result.quality["posture_offset_deg"] = round(off_deg, 1)
-    if off_deg > limit:
-        quality_flags.append(Flag("data_quality", "alert",
-                                  f"The start position does not look like a {ex.name.lower()} "
-                                  f"({ex.posture.replace('_', ' ')}): the pelvis is "
-                                  f"{off_deg:.0f} deg from that posture. Check that the "
-                                  "exercise and side were chosen right and that the sensor "
-                                  "did not move."))
+    axes = _posture_axes(result, cal, rest_up, quality_flags)
 
     signals = angle_signals(ex, info.side, axes, up, reference)
     if ex.kind == "reps":
         _reps(result, t, signals, movement_along_reps(up, reference), ref_end, quality_flags)
     else:
         _hold(result, t, signals, smoothed_rate(t, gyr, 0.5), up, ref_end, quality_flags)
-    _shift(result, t, up, rest_up, rec, quality_flags)
+    _shift(result, t, up, rest_up, quality_flags)
     result.flags = set_flags(result) + quality_flags
     return result
+
+
+def _posture_axes(result: SetResult, cal: Calibration | None, rest_up: np.ndarray,
+                  flags: list[Flag]) -> PelvisAxes:
+    """The pelvis axes for this set, and a check that its start looks like the
+    exercise's posture (the posture's up axis should point up)."""
+    ex = EXERCISES[result.exercise]
+    up_pelvis = ex.up_axis(result.side)
+    calibrated = cal.axes if cal is not None and cal.ok else None
+    if calibrated is not None:
+        axes, expected, limit = calibrated, calibrated, WRONG_POSTURE_DEG
+    else:
+        axes = axes_from_posture(rest_up, up_pelvis)
+        expected, limit = PelvisAxes(**NOMINAL_AXES), WRONG_POSTURE_UNCALIBRATED_DEG
+    off_deg = angle_between_deg(expected.vector(up_pelvis), rest_up)
+    result.quality["posture_offset_deg"] = round(off_deg, 1)
+    if off_deg > limit:
+        flags.append(Flag("data_quality", "alert",
+                          f"The start position does not look like a {ex.name.lower()} "
+                          f"({ex.posture.replace('_', ' ')}): the pelvis is {off_deg:.0f} deg "
+                          "from that posture. Check that the exercise and side were chosen "
+                          "right and that the sensor did not move."))
+    return axes
 
 
 def _reps(result: SetResult, t: np.ndarray, signals: dict[str, np.ndarray],
@@ -275,12 +280,9 @@ def _saturation(rec: Recording, sensor: dict[str, Any], flags: list[Flag]) -> di
 
 
 def _shift(result: SetResult, t: np.ndarray, up: np.ndarray, rest_up: np.ndarray,
-           rec: Recording, flags: list[Flag]) -> None:
+           flags: list[Flag]) -> None:
     """Compare the rest posture at the end with the start (a slipped sensor)."""
-    tail = samples_for(t, 1.0)
-    end_up = up[-tail:].mean(axis=0)
-    end_up /= np.linalg.norm(end_up)
-    shift = float(np.degrees(np.arccos(np.clip(end_up @ rest_up, -1, 1))))
+    shift = angle_between_deg(up[-samples_for(t, 1.0):].mean(axis=0), rest_up)
     result.quality["end_vs_start_deg"] = round(shift, 1)
     if shift > SHIFT_DEG:
         flags.append(Flag("data_quality", "warning",

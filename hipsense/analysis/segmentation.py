@@ -1,9 +1,8 @@
 """Reps and holds from the pelvis's movement away from its rest posture.
 
-The movement signal is the angle (deg) between the sensor's "up" now and during
-the set's quiet start: how far the pelvis has tilted from rest in any
-direction. A rep is one excursion of it and back; a stretch's hold is the long
-still stretch between getting into position and coming out of it.
+A rep is one excursion of the pelvis's tilt from its rest posture along the
+set's main direction of movement, and back; a stretch's hold is the long still
+stretch between getting into position and coming out of it.
 """
 
 from __future__ import annotations
@@ -39,13 +38,6 @@ class RepWindow:
     peak: int
 
 
-def movement_from_rest(up: np.ndarray, reference: slice) -> np.ndarray:
-    """Angle in degrees between each "up" vector and their mean over ``reference``."""
-    rest = up[reference].mean(axis=0)
-    rest /= np.linalg.norm(rest)
-    return np.degrees(np.arccos(np.clip(up @ rest, -1.0, 1.0)))
-
-
 def movement_along_reps(up: np.ndarray, reference: slice) -> np.ndarray:
     """Tilt from rest (deg) along the set's main direction of movement.
 
@@ -58,7 +50,7 @@ def movement_along_reps(up: np.ndarray, reference: slice) -> np.ndarray:
     rest /= np.linalg.norm(rest)
     dev = up - rest
     after = dev[reference.stop:] if reference.stop < len(up) else dev
-    _, _, vt = np.linalg.svd(after - 0.0, full_matrices=False)
+    _, _, vt = np.linalg.svd(after, full_matrices=False)
     along = np.degrees(dev @ vt[0])
     tail = np.percentile(along, [1, 99])
     return along if tail[1] >= -tail[0] else -along
