@@ -85,12 +85,20 @@ def affine_scan(m: np.ndarray, c: np.ndarray, x0: np.ndarray) -> np.ndarray:
     # (step in block, block, ...): each step's slice is contiguous
     m = np.ascontiguousarray(m.reshape(nb, block, 3, 3).transpose(1, 0, 2, 3))
     c = np.ascontiguousarray(c.reshape(nb, block, 3).transpose(1, 0, 2))
-    # 1. each block as one affine map: x_end = P x_start + L
-    p = np.broadcast_to(np.eye(3, dtype=m.dtype), (nb, 3, 3)).copy()
-    lin = np.zeros((nb, 3), dtype=m.dtype)
+    # 1. each block as one affine map: x_end = P x_start + L. The 3x3 products
+    # are written out on the nine entries (numpy's matmul is slow on stacks of
+    # tiny matrices).
+    one, zero = np.ones(nb, dtype=m.dtype), np.zeros(nb, dtype=m.dtype)
+    pm = [[one if i == k else zero for k in range(3)] for i in range(3)]
+    lv = [zero, zero, zero]
     for j in range(block):
-        p = np.matmul(m[j], p)
-        lin = np.matmul(m[j], lin[:, :, None])[:, :, 0] + c[j]
+        mj, cj = m[j], c[j]
+        rows = [[mj[:, i, 0], mj[:, i, 1], mj[:, i, 2]] for i in range(3)]
+        pm = [[r[0] * pm[0][k] + r[1] * pm[1][k] + r[2] * pm[2][k] for k in range(3)]
+              for r in rows]
+        lv = [r[0] * lv[0] + r[1] * lv[1] + r[2] * lv[2] + cj[:, i] for i, r in enumerate(rows)]
+    p = np.stack([np.stack(row, axis=-1) for row in pm], axis=-2)
+    lin = np.stack(lv, axis=-1)
     # 2. the blocks' start states, in order
     starts = np.empty((nb, 3), dtype=m.dtype)
     x = x0.astype(m.dtype)
@@ -99,10 +107,12 @@ def affine_scan(m: np.ndarray, c: np.ndarray, x0: np.ndarray) -> np.ndarray:
         x = p[b] @ x + lin[b]
     # 3. every state, all blocks side by side
     out = np.empty((block, nb, 3), dtype=m.dtype)
-    x = starts
+    xv = [starts[:, 0], starts[:, 1], starts[:, 2]]
     for j in range(block):
-        x = np.matmul(m[j], x[:, :, None])[:, :, 0] + c[j]
-        out[j] = x
+        mj, cj = m[j], c[j]
+        xv = [mj[:, i, 0] * xv[0] + mj[:, i, 1] * xv[1] + mj[:, i, 2] * xv[2] + cj[:, i]
+              for i in range(3)]
+        out[j, :, 0], out[j, :, 1], out[j, :, 2] = xv
     return np.concatenate([x0[None, :], out.transpose(1, 0, 2).reshape(-1, 3)[:n]])
 
 
