@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from hipsense.consts import (
     ACC_COLS, ACC_DECIMALS, GYR_COLS, GYR_DECIMALS, REQUIRED_COLS, SESSION_FILE,
@@ -106,9 +108,6 @@ def read_recording(path: str | Path) -> Recording:
 def _read_well_formed(path: Path, columns: list[str]) -> Recording | None:
     """pyarrow's CSV reader (faster) for a file with nothing wrong with it; None
     at the first doubt, and the careful pandas path finds and names the problem."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
     types = {c: pa.float64() if c in REQUIRED_COLS else pa.string() for c in columns}
     try:
         table = pacsv.read_csv(
