@@ -52,8 +52,9 @@ def session_table(result: SessionResult, title: str) -> Group:
         for col in ("exercise", "metric", "left", "right", "difference", ""):
             comp.add_column(col)
         for c in result.comparisons:
-            comp.add_row(c.exercise, c.metric, f"{c.left:.1f}", f"{c.right:.1f}",
-                         f"{c.difference:.1f}", "asymmetry" if c.flag else "")
+            fmt = "{:.0f}" if c.metric == "rep_count" else "{:.1f}"
+            comp.add_row(c.exercise, c.metric, fmt.format(c.left), fmt.format(c.right),
+                         fmt.format(c.difference), "asymmetry" if c.flag else "")
         parts.append(comp)
     return Group(*parts)
 
