@@ -266,3 +266,13 @@ def test_segments_in_one_pass_equal_one_pass_each(programme):
     together = gravity_up_segments(recs)
     for (t, a, g), up in zip(recs, together):
         np.testing.assert_allclose(up, gravity_up(t, a, g), atol=1e-6)
+
+
+def test_running_the_filter_on_every_other_sample_changes_nothing_that_matters(programme):
+    sim, _ = programme
+    for info, rec in sim.session.sets[::3]:
+        gyr = rec.gyr_dps - sim.truth["gyr_bias_dps"]
+        full = gravity_up(rec.time_s, rec.acc_g, gyr, stride=1)
+        half = gravity_up(rec.time_s, rec.acc_g, gyr, stride=2)
+        err = np.degrees(np.arccos(np.clip((full * half).sum(axis=1), -1, 1)))
+        assert err.max() < 0.25, info

@@ -41,13 +41,11 @@ class FilterSettings:
 DEFAULT_FILTER = FilterSettings()
 
 
-def rotation_steps(gyr_dps: np.ndarray, dt_s: np.ndarray) -> np.ndarray:
-    """(n-1, 3, 3) matrices taking a world-fixed vector from sensor frame k to k+1.
-
-    Uses the mean rate of samples k and k+1 over each step (trapezoid rule) and
-    Rodrigues' formula R = cos(t) I + sin(t) [k]x + (1 - cos(t)) k k^T.
+def rotation_steps(w: np.ndarray) -> np.ndarray:
+    """(n, 3, 3) matrices taking a world-fixed vector from the sensor frame before
+    each step to the one after, given each step's rotation vector ``w`` (rad,
+    sensor frame). Rodrigues: R = cos(t) I + sin(t) [k]x + (1 - cos(t)) k k^T.
     """
-    w = np.radians(0.5 * (gyr_dps[1:] + gyr_dps[:-1])) * dt_s[:, None]
     # a world-fixed vector seen from a frame rotating by w turns by -w
     angle = np.linalg.norm(w, axis=1)
     k = -w / np.where(angle > 1e-12, angle, 1.0)[:, None]
@@ -125,44 +123,66 @@ def _acc_trust(acc_g: np.ndarray, gyr_dps: np.ndarray, s: FilterSettings) -> np.
 
 def gravity_up(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray,
                settings: FilterSettings = DEFAULT_FILTER,
-               segment_starts: np.ndarray | None = None) -> np.ndarray:
+               segment_starts: np.ndarray | None = None, stride: int | None = None
+               ) -> np.ndarray:
     """Unit "up" vector in the sensor frame at every sample, (n, 3).
 
     ``gyr_dps`` must already have its offset removed. Zero-phase: the forward
     and backward passes are averaged. ``segment_starts``: indices where an
-    independent recording begins (the filter restarts there).
+    independent recording begins (the filter restarts there). ``stride``: the
+    filter runs on every stride-th sample, the gyroscope integrated over the
+    samples between, and "up" is interpolated back (default: 2 at 80 Hz and
+    more, where it changes by well under 0.01 deg; else 1).
     """
     n = len(time_s)
     acc_dir = acc_g / np.maximum(np.linalg.norm(acc_g, axis=1), 1e-9)[:, None]
     if n < 2:
         return acc_dir
+    starts = np.unique(np.r_[0, np.asarray(segment_starts if segment_starts is not None
+                                           else [], dtype=int)])
+    starts = starts[starts < n]
     dt = np.diff(time_s)
-    steps = rotation_steps(gyr_dps, dt)
-    trust = _acc_trust(acc_g, gyr_dps, settings)
-    tau = 1.0 / (trust / settings.static_tau_s + (1 - trust) / settings.moving_tau_s)
-    # step k joins samples k and k+1; across a segment boundary it restarts
     restart = np.zeros(n - 1, dtype=bool)
-    if segment_starts is not None:
-        starts = np.asarray(segment_starts, dtype=int)
-        restart[starts[(starts > 0) & (starts < n)] - 1] = True
-        dt = np.where(restart, 1.0, dt)
+    restart[starts[starts > 0] - 1] = True
+    dt = np.where(restart, 1.0, dt)
+    if stride is None:
+        stride = 2 if np.median(dt[::50]) < 1 / 80.0 else 1
+    # keep every stride-th sample and each segment's first and last
+    keep = np.zeros(n, dtype=bool)
+    keep[::stride] = True
+    keep[starts] = True
+    keep[starts[1:] - 1] = True
+    keep[-1] = True
+    idx = np.flatnonzero(keep)
+    w = np.radians(0.5 * (gyr_dps[1:] + gyr_dps[:-1])) * dt[:, None]  # trapezoid, rad
+    w[restart] = 0.0
+    steps = rotation_steps(np.add.reduceat(w, idx[:-1], axis=0))
+    dt_k = np.add.reduceat(dt, idx[:-1])
+    restart_k = np.isin(idx[1:], starts)
+    trust = _acc_trust(acc_g[idx], gyr_dps[idx], settings)
+    tau = 1.0 / (trust / settings.static_tau_s + (1 - trust) / settings.moving_tau_s)
 
     # The scans run in float32: twice as fast, and 1e-7 is far below any angle
     # that matters (1e-5 deg).
     f32 = np.float32
     steps = steps.astype(f32)
-    acc32 = acc_dir.astype(f32)
+    acc32 = acc_dir[idx].astype(f32)
     # forward: x_{k+1} = (1 - a) R_k x_k + a acc_{k+1}, a from step k's dt
-    a_fwd = np.where(restart, 1.0, 1.0 - np.exp(-dt / tau[1:])).astype(f32)
+    a_fwd = np.where(restart_k, 1.0, 1.0 - np.exp(-dt_k / tau[1:])).astype(f32)
     fwd = affine_scan((1 - a_fwd)[:, None, None] * steps, a_fwd[:, None] * acc32[1:],
                       acc32[0])
     # backward: y_k = (1 - a) R_k^T y_{k+1} + a acc_k
-    a_bwd = np.where(restart, 1.0, 1.0 - np.exp(-dt / tau[:-1])).astype(f32)[::-1]
+    a_bwd = np.where(restart_k, 1.0, 1.0 - np.exp(-dt_k / tau[:-1])).astype(f32)[::-1]
     back_steps = np.transpose(steps, (0, 2, 1))[::-1]
     bwd = affine_scan((1 - a_bwd)[:, None, None] * back_steps,
                       a_bwd[:, None] * acc32[:-1][::-1], acc32[-1])[::-1]
-    up = _unit(fwd.astype(float)) + _unit(bwd.astype(float))
-    return _unit(up)
+    up = _unit(_unit(fwd.astype(float)) + _unit(bwd.astype(float)))
+    if len(idx) == n:
+        return up
+    # interpolate in time (a gap may sit between two kept samples); the clock
+    # runs on across segment boundaries so that it always increases
+    clock = np.r_[0.0, np.cumsum(dt)]
+    return _unit(np.column_stack([np.interp(clock, clock[idx], up[:, i]) for i in range(3)]))
 
 
 def gravity_up_segments(recordings: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
