@@ -276,3 +276,20 @@ def test_running_the_filter_on_every_other_sample_changes_nothing_that_matters(p
         half = gravity_up(rec.time_s, rec.acc_g, gyr, stride=2)
         err = np.degrees(np.arccos(np.clip((full * half).sum(axis=1), -1, 1)))
         assert err.max() < 0.25, info
+
+
+@pytest.mark.parametrize("channel, problem", [(0, "sideways lean"), (2, "hinges were too small")])
+def test_calibration_rejects_a_lean_or_a_twist(channel, problem):
+    from hipsense.sim.imu import ImuErrors, Mounting, Sampler, record
+    from hipsense.sim.motion import Keyframes, Motion
+
+    # stand 3 s, then 35 deg about a (sideways lean) or u (twist) and back, twice
+    angles = np.zeros((8, 3))
+    angles[[2, 5], channel] = 35.0
+    motion = Motion(base=np.eye(3), outer_axis="a",
+                    angles_deg=Keyframes([0, 3, 5, 7, 8, 10, 12, 15], angles),
+                    hip_m=Keyframes([0.0, 15.0], np.zeros((2, 3))))
+    rec, _ = record(motion, 0.0, 15.0, Mounting(pitch_deg=10.0), ImuErrors(),
+                    Sampler(), np.random.default_rng(0))
+    cal = calibrate(rec.time_s, rec.acc_g, rec.gyr_dps)
+    assert not cal.ok and problem in cal.problem

@@ -13,6 +13,7 @@ while still. All vectors are unit vectors in the sensor frame.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +27,7 @@ MIN_STILL_S = 1.0
 MIN_HINGE_DEG = 15.0
 MIN_PLANARITY = 0.85
 MAX_HINGE_TWIST_DEG = 30.0
+MAX_AXIS_OFF_NOMINAL_DEG = 50.0
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ class Calibration:
     gyr_offset_dps: np.ndarray
     ok: bool
     problem: str | None = None
-    quality: dict[str, float] = field(default_factory=dict)
+    quality: dict[str, Any] = field(default_factory=dict)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -104,8 +106,7 @@ def calibrate(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray) -> Cal
     # how far the trunk bent: the accelerometer direction furthest from u
     acc_dir = acc_g / np.linalg.norm(acc_g, axis=1)[:, None]
     tilt = np.degrees(np.arccos(np.clip(acc_dir @ u, -1, 1)))
-    bent = tilt >= np.percentile(tilt[moving], 95) if moving.any() else tilt > 0
-    bent &= moving
+    bent = (tilt >= np.percentile(tilt[moving], 95)) & moving
     peak = float(tilt[bent].mean()) if bent.any() else 0.0
     quality["hinge_peak_deg"] = round(peak, 1)
     if peak < MIN_HINGE_DEG:
@@ -123,6 +124,14 @@ def calibrate(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray) -> Cal
     g_bent = _unit(acc_dir[bent].mean(axis=0))
     if np.cross(g_bent, u) @ l < 0:
         l = -l
+    # the clip sits within about 30 deg of nominal, so a hinge axis far from the
+    # sensor's y axis was a sideways lean, not a bow
+    off_nominal = float(np.degrees(np.arccos(np.clip(l @ NOMINAL_AXES["l"], -1, 1))))
+    quality["hinge_axis_off_nominal_deg"] = round(off_nominal, 1)
+    if off_nominal > MAX_AXIS_OFF_NOMINAL_DEG:
+        return Calibration(None, offset, False, "the hinges looked like a sideways lean, not "
+                           "a forward bow (or the sensor is not clipped upright on the "
+                           "back); bow straight forward", quality)
     a = np.cross(l, u)
     return Calibration(PelvisAxes(a, l, u), offset, True, None, quality)
 
