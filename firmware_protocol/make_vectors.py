@@ -1,0 +1,85 @@
+"""Writes test_vectors.json: packets built field by field with struct (not with
+hipsense's encoder), with the values a decoder must find in them.
+
+Run from the repository root: python firmware_protocol/make_vectors.py
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+
+def full(seq: int, t0_us: int, period_us: int, samples: list[list[int]], *, version: int = 1,
+         fmt: int = 0x01, count: int | None = None) -> bytes:
+    n = len(samples) if count is None else count
+    body = b"".join(struct.pack("<6h", *s) for s in samples)
+    return struct.pack("<BBHIBH", version, fmt, seq, t0_us, n, period_us) + body
+
+
+def compact(seq: int, t_us: int, sample: list[int]) -> bytes:
+    return struct.pack("<BBHI6h", 1, 0x81, seq, t_us, *sample)
+
+
+def valid(name: str, data: bytes, seq: int, t0_us: int, period_us: int,
+          samples: list[list[int]], layout: str = "full") -> dict:
+    return {"name": name, "hex": data.hex(), "layout": layout, "seq": seq, "t0_us": t0_us,
+            "period_us": period_us, "samples": samples}
+
+
+def main() -> None:
+    nineteen = [[i * 6 + k - 57 for k in range(6)] for i in range(19)]
+    still = [[8192, 0, 0, 3, -2, 1]]  # +1 g on x at +-4 g, a small gyro offset
+    extreme = [[-32768, 32767, 0, -1, 1, -32768], [32767, -32768, -1, 0, 32767, 1]]
+    vectors = {
+        "protocol_version": 1,
+        "scale_example": {"acc_range_g": 4, "acc_g_per_lsb": 4 / 32768,
+                          "gyr_range_dps": 500, "gyr_dps_per_lsb": 500 / 32768},
+        "valid": [
+            valid("full packet, 19 samples (239 bytes: fits a 244-byte payload)",
+                  full(1234, 1_000_000, 9615, nineteen), 1234, 1_000_000, 9615, nineteen),
+            valid("full packet, 1 sample", full(7, 5, 5000, still), 7, 5, 5000, still),
+            valid("compact packet (20-byte payload)", compact(42, 123_456, still[0]),
+                  42, 123_456, 0, still, "compact"),
+            valid("extreme values", full(65535, 4_294_967_295, 65535, extreme),
+                  65535, 4_294_967_295, 65535, extreme),
+        ],
+        "streams": [
+            {"name": "sequence and clock wrap, one packet lost",
+             "packets": [full(65534, 2**32 - 20_000, 10_000, still).hex(),
+                         full(65535, 2**32 - 10_000, 10_000, still).hex(),
+                         full(0, 0, 10_000, still).hex(),
+                         full(2, 20_000, 10_000, still).hex()],
+             "lost_after_each": [0, 0, 1],
+             "unwrapped_t0_us": [2**32 - 20_000, 2**32 - 10_000, 2**32, 2**32 + 20_000]},
+        ],
+        "invalid": [
+            {"name": "empty", "hex": "", "error": "too_short"},
+            {"name": "7 bytes", "hex": full(1, 0, 100, still)[:7].hex(), "error": "too_short"},
+            {"name": "full header cut", "hex": full(1, 0, 100, still)[:10].hex(),
+             "error": "too_short"},
+            {"name": "version 2", "hex": full(1, 0, 100, still, version=2).hex(),
+             "error": "bad_version"},
+            {"name": "unknown format", "hex": full(1, 0, 100, still, fmt=0x02).hex(),
+             "error": "bad_format"},
+            {"name": "count 0", "hex": full(1, 0, 100, [], count=0).hex(), "error": "bad_count"},
+            {"name": "count 20", "hex": full(1, 0, 100, nineteen + still).hex(),
+             "error": "bad_count"},
+            {"name": "one byte missing", "hex": full(1, 0, 100, nineteen)[:-1].hex(),
+             "error": "bad_length"},
+            {"name": "one byte too many", "hex": (full(1, 0, 100, still) + b"\x00").hex(),
+             "error": "bad_length"},
+            {"name": "count says 2, carries 1", "hex": full(1, 0, 100, still, count=2).hex(),
+             "error": "bad_length"},
+            {"name": "period 0", "hex": full(1, 0, 0, still).hex(), "error": "bad_period"},
+            {"name": "compact, 19 bytes", "hex": compact(1, 0, still[0])[:-1].hex(),
+             "error": "bad_length"},
+        ],
+    }
+    out = Path(__file__).with_name("test_vectors.json")
+    out.write_text(json.dumps(vectors, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""The packet codec against firmware_protocol/test_vectors.json, and fuzzed."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hipsense.protocol import (
+    decode_packets, encode_packet, sample_times_us, sequence_gaps, unwrap_us,
+)
+from hipsense.protocol.codec import ERRORS, MAX_SAMPLES
+
+from .conftest import REPO
+
+VECTORS = json.loads((REPO / "firmware_protocol" / "test_vectors.json").read_text())
+
+
+@pytest.mark.parametrize("vector", VECTORS["valid"], ids=lambda v: v["name"])
+def test_valid_vectors_decode_to_their_values(vector):
+    decoded = decode_packets([bytes.fromhex(vector["hex"])])
+    assert decoded.errors == {}
+    assert decoded.seq.tolist() == [vector["seq"]]
+    assert decoded.t0_us.tolist() == [vector["t0_us"]]
+    assert decoded.period_us.tolist() == [vector["period_us"]]
+    assert decoded.samples.tolist() == vector["samples"]
+    n = len(vector["samples"])
+    times = sample_times_us(decoded, nominal_period_us=10_000.0)
+    period = vector["period_us"] or 10_000.0
+    np.testing.assert_array_equal(times, vector["t0_us"] + period * np.arange(n))
+
+
+@pytest.mark.parametrize("vector", VECTORS["valid"], ids=lambda v: v["name"])
+def test_encoder_writes_the_vectors_byte_for_byte(vector):
+    compact = vector["layout"] == "compact"
+    data = encode_packet(vector["seq"], vector["t0_us"], np.array(vector["samples"]),
+                         None if compact else vector["period_us"], compact=compact)
+    assert data.hex() == vector["hex"]
+
+
+@pytest.mark.parametrize("vector", VECTORS["invalid"], ids=lambda v: v["name"])
+def test_invalid_vectors_give_their_error(vector):
+    good = bytes.fromhex(VECTORS["valid"][1]["hex"])
+    decoded = decode_packets([good, bytes.fromhex(vector["hex"]), good])
+    assert decoded.errors == {1: vector["error"]}
+    assert decoded.samples.shape == (2, 6)  # the good packets around it survive
+
+
+def test_stream_with_wraps_and_a_lost_packet():
+    (stream,) = VECTORS["streams"]
+    decoded = decode_packets([bytes.fromhex(h) for h in stream["packets"]])
+    lost, repeated = sequence_gaps(decoded.seq)
+    assert lost.tolist() == stream["lost_after_each"] and not repeated.any()
+    assert unwrap_us(decoded.t0_us).tolist() == stream["unwrapped_t0_us"]
+
+
+def test_duplicate_notification_is_seen():
+    packet = encode_packet(5, 100, np.zeros((3, 6)), 10_000)
+    lost, repeated = sequence_gaps(decode_packets([packet, packet]).seq)
+    assert lost.tolist() == [0] and repeated.tolist() == [True]
+
+
+packets = st.builds(
+    lambda seq, t0, period, n, data: encode_packet(
+        seq, t0, np.frombuffer(data[: 12 * n].ljust(12 * n, b"\0"), "<i2").reshape(n, 6),
+        period),
+    st.integers(0, 65535), st.integers(0, 2**32 - 1), st.integers(1, 65535),
+    st.integers(1, MAX_SAMPLES), st.binary(min_size=0, max_size=12 * MAX_SAMPLES))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(max_size=300), max_size=20))
+def test_random_bytes_never_crash_and_are_all_accounted_for(payloads):
+    decoded = decode_packets(payloads)
+    assert set(decoded.errors.values()) <= set(ERRORS)
+    assert len(decoded.errors) + len(decoded.seq) == len(payloads)
+    assert decoded.samples.shape == (int(decoded.count.sum()), 6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(packets, min_size=1, max_size=10), st.data())
+def test_truncated_packets_are_rejected_never_misread(good, data):
+    cut = [p[: data.draw(st.integers(0, len(p) - 1))] for p in good]
+    decoded = decode_packets(cut)
+    assert len(decoded.errors) == len(cut) and decoded.samples.size == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(packets, min_size=1, max_size=10))
+def test_round_trip(good):
+    decoded = decode_packets(good)
+    assert decoded.errors == {}
+    again = b"".join(encode_packet(int(decoded.seq[i]), int(decoded.t0_us[i]),
+                                   decoded.samples[decoded.packet == i],
+                                   int(decoded.period_us[i])) for i in range(len(good)))
+    assert again == b"".join(good)
