@@ -97,3 +97,33 @@ def test_round_trip(good):
                                    decoded.samples[decoded.packet == i],
                                    int(decoded.period_us[i])) for i in range(len(good)))
     assert again == b"".join(good)
+
+
+def _vector_lines() -> str:
+    lines = []
+    for v in VECTORS["valid"]:
+        values = " ".join(str(x) for s in v["samples"] for x in s)
+        lines.append(f"V {v['hex']} {int(v['layout'] == 'compact')} {v['seq']} {v['t0_us']} "
+                     f"{v['period_us']} {len(v['samples'])} {values}")
+    for v in VECTORS["invalid"]:
+        lines.append(f"I {v['hex'] or '-'} {v['error']}")
+    return "\n".join(lines) + "\n"
+
+
+def test_c_reference_codec_agrees_with_every_vector(tmp_path):
+    import shutil
+    import subprocess
+
+    compiler = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if compiler is None:
+        pytest.skip("no C compiler on this machine")
+    src = REPO / "firmware_protocol" / "c"
+    exe = tmp_path / "test_codec"
+    subprocess.run([compiler, "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2",
+                    "-o", str(exe), str(src / "hipsense_codec.c"), str(src / "test_codec.c")],
+                   check=True, capture_output=True, text=True, timeout=120)
+    run = subprocess.run([str(exe)], input=_vector_lines(), capture_output=True, text=True,
+                         timeout=60)
+    total = len(VECTORS["valid"]) + len(VECTORS["invalid"])
+    assert run.stdout.strip().splitlines()[-1] == f"{total} passed, 0 failed", run.stdout
+    assert run.returncode == 0

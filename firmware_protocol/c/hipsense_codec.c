@@ -1,0 +1,104 @@
+/* hipsense sensor BLE protocol v1: reference codec. See hipsense_codec.h. */
+#include "hipsense_codec.h"
+
+static void put_u16(uint8_t *p, uint16_t v) {
+    p[0] = (uint8_t)(v & 0xFFu);
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static void put_u32(uint8_t *p, uint32_t v) {
+    put_u16(p, (uint16_t)(v & 0xFFFFu));
+    put_u16(p + 2, (uint16_t)(v >> 16));
+}
+
+static uint16_t get_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+
+static uint32_t get_u32(const uint8_t *p) {
+    return (uint32_t)get_u16(p) | ((uint32_t)get_u16(p + 2) << 16);
+}
+
+static void put_sample(uint8_t *p, const hs_sample *s) {
+    unsigned i;
+    for (i = 0; i < 3u; i++) put_u16(p + 2u * i, (uint16_t)s->acc[i]);
+    for (i = 0; i < 3u; i++) put_u16(p + 6u + 2u * i, (uint16_t)s->gyr[i]);
+}
+
+static int16_t to_i16(uint16_t v) {
+    /* two's complement without implementation-defined conversion */
+    return v < 0x8000u ? (int16_t)v : (int16_t)(-(int32_t)(0x10000u - v));
+}
+
+static void get_sample(const uint8_t *p, hs_sample *s) {
+    unsigned i;
+    for (i = 0; i < 3u; i++) s->acc[i] = to_i16(get_u16(p + 2u * i));
+    for (i = 0; i < 3u; i++) s->gyr[i] = to_i16(get_u16(p + 6u + 2u * i));
+}
+
+static void put_head(uint8_t *out, uint8_t format, uint16_t seq, uint32_t t_us) {
+    out[0] = (uint8_t)HS_PROTOCOL_VERSION;
+    out[1] = format;
+    put_u16(out + 2, seq);
+    put_u32(out + 4, t_us);
+}
+
+size_t hs_encode_full(uint8_t *out, size_t cap, uint16_t seq, uint32_t t0_us,
+                      uint16_t period_us, const hs_sample *samples, uint8_t n) {
+    size_t size = HS_FULL_HEADER + (size_t)HS_SAMPLE_BYTES * n;
+    unsigned k;
+    if (out == 0 || samples == 0 || n == 0u || n > HS_MAX_SAMPLES || period_us == 0u ||
+        cap < size) {
+        return 0;
+    }
+    put_head(out, (uint8_t)HS_FORMAT_FULL, seq, t0_us);
+    out[8] = n;
+    put_u16(out + 9, period_us);
+    for (k = 0; k < n; k++) put_sample(out + HS_FULL_HEADER + HS_SAMPLE_BYTES * k, &samples[k]);
+    return size;
+}
+
+size_t hs_encode_compact(uint8_t *out, size_t cap, uint16_t seq, uint32_t t_us,
+                         const hs_sample *sample) {
+    if (out == 0 || sample == 0 || cap < HS_COMPACT_SIZE) return 0;
+    put_head(out, (uint8_t)HS_FORMAT_COMPACT, seq, t_us);
+    put_sample(out + HS_COMPACT_HEADER, sample);
+    return HS_COMPACT_SIZE;
+}
+
+hs_status hs_decode(const uint8_t *data, size_t len, hs_packet *out) {
+    unsigned k, n;
+    int full;
+    if (data == 0 || len < HS_COMPACT_HEADER) return HS_TOO_SHORT;
+    full = data[1] == HS_FORMAT_FULL;
+    if (full && len < HS_FULL_HEADER) return HS_TOO_SHORT;
+    if (data[0] != HS_PROTOCOL_VERSION) return HS_BAD_VERSION;
+    if (!full && data[1] != HS_FORMAT_COMPACT) return HS_BAD_FORMAT;
+    n = full ? data[8] : 1u;
+    if (full && (n == 0u || n > HS_MAX_SAMPLES)) return HS_BAD_COUNT;
+    if (len != (full ? HS_FULL_HEADER + HS_SAMPLE_BYTES * n : HS_COMPACT_SIZE)) {
+        return HS_BAD_LENGTH;
+    }
+    if (full && get_u16(data + 9) == 0u) return HS_BAD_PERIOD;
+    out->seq = get_u16(data + 2);
+    out->t0_us = get_u32(data + 4);
+    out->period_us = full ? get_u16(data + 9) : 0u;
+    out->count = (uint8_t)n;
+    out->compact = (uint8_t)!full;
+    for (k = 0; k < n; k++) {
+        get_sample(data + (full ? HS_FULL_HEADER : HS_COMPACT_HEADER) + HS_SAMPLE_BYTES * k,
+                   &out->samples[k]);
+    }
+    return HS_OK;
+}
+
+const char *hs_status_name(hs_status status) {
+    switch (status) {
+    case HS_OK: return "ok";
+    case HS_TOO_SHORT: return "too_short";
+    case HS_BAD_VERSION: return "bad_version";
+    case HS_BAD_FORMAT: return "bad_format";
+    case HS_BAD_COUNT: return "bad_count";
+    case HS_BAD_LENGTH: return "bad_length";
+    case HS_BAD_PERIOD: return "bad_period";
+    }
+    return "unknown";
+}

@@ -1,0 +1,58 @@
+/* hipsense sensor BLE protocol v1: reference codec for firmware authors.
+ * Portable C99, no allocation, no dependencies. See ../PROTOCOL.md. */
+#ifndef HIPSENSE_CODEC_H
+#define HIPSENSE_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HS_PROTOCOL_VERSION 1u
+#define HS_FORMAT_FULL 0x01u
+#define HS_FORMAT_COMPACT 0x81u
+#define HS_FULL_HEADER 11u
+#define HS_COMPACT_HEADER 8u
+#define HS_SAMPLE_BYTES 12u
+#define HS_MAX_SAMPLES 19u
+#define HS_COMPACT_SIZE (HS_COMPACT_HEADER + HS_SAMPLE_BYTES)
+#define HS_MAX_PACKET (HS_FULL_HEADER + HS_SAMPLE_BYTES * HS_MAX_SAMPLES)
+
+typedef struct {
+    int16_t acc[3]; /* counts; times acc_g_per_lsb gives g */
+    int16_t gyr[3]; /* counts; times gyr_dps_per_lsb gives deg/s */
+} hs_sample;
+
+typedef struct {
+    uint16_t seq;
+    uint32_t t0_us;     /* sensor clock at the first sample */
+    uint16_t period_us; /* 0 for a compact packet */
+    uint8_t count;
+    uint8_t compact;
+    hs_sample samples[HS_MAX_SAMPLES];
+} hs_packet;
+
+typedef enum {
+    HS_OK = 0,
+    HS_TOO_SHORT,
+    HS_BAD_VERSION,
+    HS_BAD_FORMAT,
+    HS_BAD_COUNT,
+    HS_BAD_LENGTH,
+    HS_BAD_PERIOD
+} hs_status;
+
+/* Write a full packet of n (1..19) samples into out (capacity cap).
+ * Returns the bytes written, or 0 if the arguments are invalid or cap too small. */
+size_t hs_encode_full(uint8_t *out, size_t cap, uint16_t seq, uint32_t t0_us,
+                      uint16_t period_us, const hs_sample *samples, uint8_t n);
+
+/* Write a 20-byte compact packet with one sample. Returns 20, or 0 if cap < 20. */
+size_t hs_encode_compact(uint8_t *out, size_t cap, uint16_t seq, uint32_t t_us,
+                         const hs_sample *sample);
+
+/* Decode one notification. On HS_OK *out is filled; otherwise it is untouched. */
+hs_status hs_decode(const uint8_t *data, size_t len, hs_packet *out);
+
+/* The error code names of PROTOCOL.md ("ok", "too_short", ...). */
+const char *hs_status_name(hs_status status);
+
+#endif

@@ -1,0 +1,84 @@
+/* Host test of the reference codec against the test vectors.
+ * Reads vectors as text lines on stdin (tests/test_protocol.py writes them from
+ * ../test_vectors.json):
+ *   V <hex> <compact 0|1> <seq> <t0_us> <period_us> <n> <6 n sample values>
+ *   I <hex or -> <error name>
+ * Prints "N passed, M failed" and exits 1 on any failure. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hipsense_codec.h"
+
+static size_t from_hex(const char *hex, uint8_t *out, size_t cap) {
+    size_t n = 0;
+    if (strcmp(hex, "-") == 0) return 0;
+    while (hex[0] && hex[1] && n < cap) {
+        unsigned v;
+        if (sscanf(hex, "%2x", &v) != 1) break;
+        out[n++] = (uint8_t)v;
+        hex += 2;
+    }
+    return n;
+}
+
+int main(void) {
+    char kind[2], hex[1024], name[64];
+    unsigned passed = 0, failed = 0;
+    uint8_t data[512], again[512];
+    while (scanf("%1s %1023s", kind, hex) == 2) {
+        size_t len = from_hex(hex, data, sizeof data);
+        hs_packet p;
+        if (kind[0] == 'I') {
+            hs_status st;
+            if (scanf("%63s", name) != 1) return 2;
+            st = hs_decode(data, len, &p);
+            if (strcmp(hs_status_name(st), name) == 0) {
+                passed++;
+            } else {
+                failed++;
+                printf("FAIL invalid %s: got %s, want %s\n", hex, hs_status_name(st), name);
+            }
+        } else {
+            unsigned compact, seq, n, k, i, ok = 1;
+            unsigned long t0, period;
+            size_t size;
+            hs_sample want[HS_MAX_SAMPLES];
+            if (scanf("%u %u %lu %lu %u", &compact, &seq, &t0, &period, &n) != 5 ||
+                n > HS_MAX_SAMPLES) {
+                return 2;
+            }
+            for (k = 0; k < n; k++) {
+                int v[6];
+                for (i = 0; i < 6; i++) {
+                    if (scanf("%d", &v[i]) != 1) return 2;
+                }
+                for (i = 0; i < 3; i++) {
+                    want[k].acc[i] = (int16_t)v[i];
+                    want[k].gyr[i] = (int16_t)v[i + 3];
+                }
+            }
+            if (hs_decode(data, len, &p) != HS_OK || p.seq != seq || p.t0_us != t0 ||
+                p.period_us != period || p.count != n || p.compact != compact) {
+                ok = 0;
+            }
+            for (k = 0; ok && k < n; k++) {
+                ok = memcmp(p.samples[k].acc, want[k].acc, sizeof want[k].acc) == 0 &&
+                     memcmp(p.samples[k].gyr, want[k].gyr, sizeof want[k].gyr) == 0;
+            }
+            size = compact ? hs_encode_compact(again, sizeof again, (uint16_t)seq,
+                                               (uint32_t)t0, &want[0])
+                           : hs_encode_full(again, sizeof again, (uint16_t)seq, (uint32_t)t0,
+                                            (uint16_t)period, want, (uint8_t)n);
+            if (ok && (size != len || memcmp(again, data, len) != 0)) ok = 0;
+            if (ok) {
+                passed++;
+            } else {
+                failed++;
+                printf("FAIL valid %s\n", hex);
+            }
+        }
+    }
+    printf("%u passed, %u failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
