@@ -127,3 +127,47 @@ def test_c_reference_codec_agrees_with_every_vector(tmp_path):
     total = len(VECTORS["valid"]) + len(VECTORS["invalid"])
     assert run.stdout.strip().splitlines()[-1] == f"{total} passed, 0 failed", run.stdout
     assert run.returncode == 0
+
+
+# ------------------------------------------------------------ commands
+
+def test_commands_have_the_documented_bytes():
+    from hipsense.protocol.commands import Op, encode_command, parse_command
+
+    start = encode_command(Op.START, 104, 4, 500)
+    assert start.hex() == "016800" + "04" + "f401"
+    assert parse_command(start) == (Op.START, (104, 4, 500))
+    assert encode_command(Op.SET_CLOCK, 2**32 - 1).hex() == "04ffffffff"
+    assert parse_command(bytes([Op.STOP])) == (Op.STOP, ())
+
+
+@pytest.mark.parametrize("data, result", [
+    (b"", "INVALID_LENGTH"), (b"\x09", "UNKNOWN_OPCODE"), (b"\x02\x00", "INVALID_LENGTH"),
+    (bytes.fromhex("01680004f4"), "INVALID_LENGTH"),              # 4 parameter bytes
+    (bytes.fromhex("01680004f40100"), "INVALID_LENGTH"),          # 6 parameter bytes
+    (bytes.fromhex("016800" "03" "f401"), "INVALID_PARAMETER"),   # +-3 g is no range
+    (bytes.fromhex("010000" "04" "f401"), "INVALID_PARAMETER"),   # 0 Hz
+])
+def test_bad_commands_get_their_result_code(data, result):
+    from hipsense.protocol.commands import CommandError, parse_command
+
+    with pytest.raises(CommandError) as exc:
+        parse_command(data)
+    assert exc.value.result.name == result
+
+
+def test_responses_and_config_round_trip():
+    from hipsense.protocol.commands import (
+        Config, Op, Result, encode_response, parse_response,
+    )
+
+    config = Config(True, 104, 4, 0, 500, 4 / 32768, 500 / 32768, (0, 1, 0), 123_456_789)
+    packed = config.pack()
+    assert len(packed) == 23 and packed[:2] == b"\x01\x01"
+    assert Config.unpack(packed) == config  # the LSBs are exact in float32
+    op, result, payload = parse_response(encode_response(Op.READ_CONFIG, Result.OK, packed))
+    assert (op, result, Config.unpack(payload)) == (Op.READ_CONFIG, Result.OK, config)
+    with pytest.raises(ValueError):
+        parse_response(b"\xf0\x01\x09")
+    with pytest.raises(ValueError):
+        Config.unpack(packed[:-1])
