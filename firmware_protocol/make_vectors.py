@@ -77,6 +77,39 @@ def main() -> None:
              "error": "bad_length"},
         ],
     }
+    def command(name: str, data: bytes, result: str, opcode: int = 0,
+                params: tuple = ()) -> dict:
+        return {"name": name, "hex": data.hex(), "result": result, "opcode": opcode,
+                "params": list(params)}
+
+    vectors["commands"] = [
+        command("start 104 Hz, +-4 g, +-500 dps", struct.pack("<BHBH", 1, 104, 4, 500), "ok",
+                1, (104, 4, 500)),
+        command("start 416 Hz, +-16 g, +-2000 dps", struct.pack("<BHBH", 1, 416, 16, 2000),
+                "ok", 1, (416, 16, 2000)),
+        command("stop", b"\x02", "ok", 2),
+        command("identify 5 s", b"\x03\x05", "ok", 3, (5,)),
+        command("set clock", struct.pack("<BI", 4, 4_000_000_000), "ok", 4, (4_000_000_000,)),
+        command("read configuration", b"\x05", "ok", 5),
+        command("empty", b"", "invalid_length"),
+        command("unknown opcode", b"\x09", "unknown_opcode"),
+        command("stop with a parameter", b"\x02\x00", "invalid_length"),
+        command("start cut short", struct.pack("<BHBH", 1, 104, 4, 500)[:-1], "invalid_length"),
+        command("start at +-3 g", struct.pack("<BHBH", 1, 104, 3, 500), "invalid_parameter"),
+        command("start at 0 Hz", struct.pack("<BHBH", 1, 0, 4, 500), "invalid_parameter"),
+        command("start at +-300 dps", struct.pack("<BHBH", 1, 104, 4, 300),
+                "invalid_parameter"),
+    ]
+    vectors["responses"] = [
+        {"name": "start ok", "opcode": 1, "result": "ok", "payload": "", "hex": "f00100"},
+        {"name": "stop while idle", "opcode": 2, "result": "invalid_state", "payload": "",
+         "hex": "f00203"},
+        {"name": "configuration", "opcode": 5, "result": "ok",
+         "payload": "0101680004" + "00f401" + struct.pack("<ff", 4 / 32768, 500 / 32768).hex()
+         + "000100" + struct.pack("<I", 123_456_789).hex(),
+         "hex": ""},
+    ]
+    vectors["responses"][-1]["hex"] = "f00500" + vectors["responses"][-1]["payload"]
     out = Path(__file__).with_name("test_vectors.json")
     out.write_text(json.dumps(vectors, indent=1) + "\n")
 

@@ -107,6 +107,14 @@ def _vector_lines() -> str:
                      f"{v['period_us']} {len(v['samples'])} {values}")
     for v in VECTORS["invalid"]:
         lines.append(f"I {v['hex'] or '-'} {v['error']}")
+    for c in VECTORS["commands"]:
+        params = (c["params"] + [0, 0, 0])[:3]
+        lines.append(f"C {c['hex'] or '-'} {c['result']} {c['opcode']} "
+                     + " ".join(map(str, params)))
+    results = {"ok": 0, "unknown_opcode": 1, "invalid_parameter": 2, "invalid_state": 3,
+               "invalid_length": 4}
+    for r in VECTORS["responses"]:
+        lines.append(f"R {r['opcode']} {results[r['result']]} {r['payload'] or '-'} {r['hex']}")
     return "\n".join(lines) + "\n"
 
 
@@ -124,7 +132,7 @@ def test_c_reference_codec_agrees_with_every_vector(tmp_path):
                    check=True, capture_output=True, text=True, timeout=120)
     run = subprocess.run([str(exe)], input=_vector_lines(), capture_output=True, text=True,
                          timeout=60)
-    total = len(VECTORS["valid"]) + len(VECTORS["invalid"])
+    total = sum(len(VECTORS[k]) for k in ("valid", "invalid", "commands", "responses"))
     assert run.stdout.strip().splitlines()[-1] == f"{total} passed, 0 failed", run.stdout
     assert run.returncode == 0
 
@@ -171,3 +179,33 @@ def test_responses_and_config_round_trip():
         parse_response(b"\xf0\x01\x09")
     with pytest.raises(ValueError):
         Config.unpack(packed[:-1])
+
+
+@pytest.mark.parametrize("vector", VECTORS["commands"], ids=lambda v: v["name"])
+def test_command_vectors(vector):
+    from hipsense.protocol.commands import CommandError, Op, encode_command, parse_command
+
+    data = bytes.fromhex(vector["hex"])
+    if vector["result"] == "ok":
+        op, params = parse_command(data)
+        assert (op, list(params)) == (vector["opcode"], vector["params"])
+        assert encode_command(Op(op), *params) == data
+    else:
+        with pytest.raises(CommandError) as exc:
+            parse_command(data)
+        assert exc.value.result.name.lower() == vector["result"]
+
+
+@pytest.mark.parametrize("vector", VECTORS["responses"], ids=lambda v: v["name"])
+def test_response_vectors(vector):
+    from hipsense.protocol.commands import Config, Result, encode_response, parse_response
+
+    result = Result[vector["result"].upper()]
+    payload = bytes.fromhex(vector["payload"])
+    assert encode_response(vector["opcode"], result, payload).hex() == vector["hex"]
+    assert parse_response(bytes.fromhex(vector["hex"])) == (vector["opcode"], result, payload)
+    if vector["opcode"] == 5:
+        config = Config.unpack(payload)
+        assert (config.streaming, config.rate_hz, config.acc_range_g, config.gyr_range_dps,
+                config.firmware, config.clock_us) == (True, 104, 4, 500, (0, 1, 0), 123_456_789)
+        assert config.pack() == payload

@@ -102,3 +102,65 @@ const char *hs_status_name(hs_status status) {
     }
     return "unknown";
 }
+
+static int acc_range_ok(uint8_t g) { return g == 2u || g == 4u || g == 8u || g == 16u; }
+
+static int gyr_range_ok(uint16_t dps) {
+    return dps == 125u || dps == 250u || dps == 500u || dps == 1000u || dps == 2000u;
+}
+
+hs_result hs_parse_command(const uint8_t *data, size_t len, hs_command *out) {
+    size_t want;
+    if (data == 0 || len == 0) return HS_RESULT_INVALID_LENGTH;
+    switch (data[0]) {
+    case HS_OP_START: want = 5; break;
+    case HS_OP_STOP: want = 0; break;
+    case HS_OP_IDENTIFY: want = 1; break;
+    case HS_OP_SET_CLOCK: want = 4; break;
+    case HS_OP_READ_CONFIG: want = 0; break;
+    default: return HS_RESULT_UNKNOWN_OPCODE;
+    }
+    if (len - 1u != want) return HS_RESULT_INVALID_LENGTH;
+    out->opcode = data[0];
+    out->rate_hz = 0;
+    out->acc_range_g = 0;
+    out->gyr_range_dps = 0;
+    out->seconds = 0;
+    out->clock_us = 0;
+    if (data[0] == HS_OP_START) {
+        out->rate_hz = get_u16(data + 1);
+        out->acc_range_g = data[3];
+        out->gyr_range_dps = get_u16(data + 4);
+        if (out->rate_hz == 0u || !acc_range_ok(out->acc_range_g) ||
+            !gyr_range_ok(out->gyr_range_dps)) {
+            return HS_RESULT_INVALID_PARAMETER;
+        }
+    } else if (data[0] == HS_OP_IDENTIFY) {
+        out->seconds = data[1];
+    } else if (data[0] == HS_OP_SET_CLOCK) {
+        out->clock_us = get_u32(data + 1);
+    }
+    return HS_RESULT_OK;
+}
+
+size_t hs_encode_response(uint8_t *out, size_t cap, uint8_t opcode, hs_result result,
+                          const uint8_t *payload, size_t payload_len) {
+    size_t i;
+    if (out == 0 || cap < 3u + payload_len || (payload_len > 0u && payload == 0)) return 0;
+    out[0] = (uint8_t)HS_RESPONSE_CODE;
+    out[1] = opcode;
+    out[2] = (uint8_t)result;
+    for (i = 0; i < payload_len; i++) out[3 + i] = payload[i];
+    return 3u + payload_len;
+}
+
+const char *hs_result_name(hs_result result) {
+    switch (result) {
+    case HS_RESULT_OK: return "ok";
+    case HS_RESULT_UNKNOWN_OPCODE: return "unknown_opcode";
+    case HS_RESULT_INVALID_PARAMETER: return "invalid_parameter";
+    case HS_RESULT_INVALID_STATE: return "invalid_state";
+    case HS_RESULT_INVALID_LENGTH: return "invalid_length";
+    }
+    return "unknown";
+}

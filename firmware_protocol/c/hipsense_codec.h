@@ -55,4 +55,46 @@ hs_status hs_decode(const uint8_t *data, size_t len, hs_packet *out);
 /* The error code names of PROTOCOL.md ("ok", "too_short", ...). */
 const char *hs_status_name(hs_status status);
 
+/* ---- control point ---- */
+
+#define HS_RESPONSE_CODE 0xF0u
+
+typedef enum {
+    HS_OP_START = 0x01,
+    HS_OP_STOP = 0x02,
+    HS_OP_IDENTIFY = 0x03,
+    HS_OP_SET_CLOCK = 0x04,
+    HS_OP_READ_CONFIG = 0x05
+} hs_opcode;
+
+typedef enum {
+    HS_RESULT_OK = 0x00,
+    HS_RESULT_UNKNOWN_OPCODE = 0x01,
+    HS_RESULT_INVALID_PARAMETER = 0x02,
+    HS_RESULT_INVALID_STATE = 0x03,
+    HS_RESULT_INVALID_LENGTH = 0x04
+} hs_result;
+
+typedef struct {
+    uint8_t opcode;
+    uint16_t rate_hz;       /* start */
+    uint8_t acc_range_g;    /* start: 2, 4, 8, 16 */
+    uint16_t gyr_range_dps; /* start: 125, 250, 500, 1000, 2000 */
+    uint8_t seconds;        /* identify */
+    uint32_t clock_us;      /* set clock */
+} hs_command;
+
+/* Parse a control-point write. Anything but HS_RESULT_OK is the result code the
+ * sensor must answer with. (Whether the sensor's state allows the command is
+ * the firmware's to check: HS_RESULT_INVALID_STATE.) */
+hs_result hs_parse_command(const uint8_t *data, size_t len, hs_command *out);
+
+/* Write a response (0xF0, opcode, result, payload). Returns the bytes written,
+ * or 0 if cap is too small. */
+size_t hs_encode_response(uint8_t *out, size_t cap, uint8_t opcode, hs_result result,
+                          const uint8_t *payload, size_t payload_len);
+
+/* The result names of PROTOCOL.md in snake case ("ok", "unknown_opcode", ...). */
+const char *hs_result_name(hs_result result);
+
 #endif

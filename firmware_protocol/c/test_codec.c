@@ -3,6 +3,8 @@
  * ../test_vectors.json):
  *   V <hex> <compact 0|1> <seq> <t0_us> <period_us> <n> <6 n sample values>
  *   I <hex or -> <error name>
+ *   C <hex or -> <result name> <opcode> <p1> <p2> <p3>   (unused parameters 0)
+ *   R <opcode> <result number> <payload hex or -> <response hex>
  * Prints "N passed, M failed" and exits 1 on any failure. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,49 @@ int main(void) {
     while (scanf("%1s %1023s", kind, hex) == 2) {
         size_t len = from_hex(hex, data, sizeof data);
         hs_packet p;
+        if (kind[0] == 'C') {
+            hs_command c;
+            unsigned op, a, b, d, ok;
+            hs_result r;
+            if (scanf("%63s %u %u %u %u", name, &op, &a, &b, &d) != 5) return 2;
+            r = hs_parse_command(data, len, &c);
+            ok = strcmp(hs_result_name(r), name) == 0;
+            if (ok && r == HS_RESULT_OK) {
+                ok = c.opcode == op;
+                if (op == HS_OP_START) {
+                    ok = ok && c.rate_hz == a && c.acc_range_g == b && c.gyr_range_dps == d;
+                } else if (op == HS_OP_IDENTIFY) {
+                    ok = ok && c.seconds == a;
+                } else if (op == HS_OP_SET_CLOCK) {
+                    ok = ok && c.clock_us == (uint32_t)a;
+                }
+            }
+            if (ok) {
+                passed++;
+            } else {
+                failed++;
+                printf("FAIL command %s: got %s\n", hex, hs_result_name(r));
+            }
+            continue;
+        }
+        if (kind[0] == 'R') {
+            unsigned op = (unsigned)strtoul(hex, 0, 10), result;
+            char payload_hex[512], want_hex[1024];
+            uint8_t payload[256], want[512], got[512];
+            size_t plen, wlen, glen;
+            if (scanf("%u %511s %1023s", &result, payload_hex, want_hex) != 3) return 2;
+            plen = from_hex(payload_hex, payload, sizeof payload);
+            wlen = from_hex(want_hex, want, sizeof want);
+            glen = hs_encode_response(got, sizeof got, (uint8_t)op, (hs_result)result, payload,
+                                      plen);
+            if (glen == wlen && memcmp(got, want, wlen) == 0) {
+                passed++;
+            } else {
+                failed++;
+                printf("FAIL response %s\n", want_hex);
+            }
+            continue;
+        }
         if (kind[0] == 'I') {
             hs_status st;
             if (scanf("%63s", name) != 1) return 2;
