@@ -357,3 +357,10 @@ def test_record_drops_only_whole_lost_packets():
     expected = int((plan.end_s - plan.start_s) * 200.0)
     assert len(rec) + lost in (expected, expected + 1)
     assert lost > 0 and rec.gaps().missing_samples == lost
+
+
+def test_the_readme_example():
+    spec = SessionSpec(sets=(SetSpec("single_leg_squat", "left", reps=12, fault_deg=8.0),))
+    sim = simulate_session(spec, seed=7)
+    assert sim.truth["sets"][0]["medians"] == {"pelvic_drop_deg": 8.1682,
+                                               "pelvic_tilt_deg": 21.3784}
