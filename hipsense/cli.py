@@ -139,6 +139,8 @@ def _print_simulated(folder: Path, truth: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from hipsense.report.table import metric_label
+
     m = truth["mounting"]
     table = Table(title=f"{folder}  (seed {truth['seed']}, sensor off nominal by "
                         f"pitch {m['pitch_deg']:+.0f}, roll {m['roll_deg']:+.0f}, "
@@ -150,15 +152,10 @@ def _print_simulated(folder: Path, truth: dict) -> None:
             count = f"hold {s['holds'][0]['duration_s']:.1f} s"
         else:
             count = f"{s['rep_count']} reps"
-        medians = ", ".join(f"{_short(k)} {v:+.1f}" for k, v in s["medians"].items())
+        medians = ", ".join(f"{metric_label(k)} {v:+.1f} deg" for k, v in s["medians"].items())
         table.add_row(s["file"], s["exercise"], s["side"], count, medians,
                       str(s["lost_samples"]))
     Console(width=max(Console().width, 110)).print(table)
-
-
-def _short(metric: str) -> str:
-    """``pelvic_drop_deg`` -> ``drop deg``: a compact column label."""
-    return metric.removeprefix("pelvic_").removesuffix("_deg").replace("_", " ") + " deg"
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

@@ -12,7 +12,8 @@ from hipsense.exercises import EXERCISES
 _STYLE = {"info": "cyan", "warning": "yellow", "alert": "bold red"}
 
 
-def _label(metric: str) -> str:
+def metric_label(metric: str) -> str:
+    """``pelvic_drop_deg`` -> ``drop``: a compact column label."""
     return metric.removeprefix("pelvic_").removesuffix("_deg").replace("_", " ")
 
 
@@ -28,7 +29,7 @@ def session_table(result: SessionResult, title: str) -> Group:
             did = f"hold {s.holds[0].duration_s:.1f} s" if s.holds else "no hold"
         else:
             did = f"{s.rep_count} reps"
-        medians = ", ".join(f"{_label(k)} {v:+.1f}" for k, v in s.medians.items())
+        medians = ", ".join(f"{metric_label(k)} {v:+.1f}" for k, v in s.medians.items())
         codes = Text(", ".join(sorted({f.code for f in s.flags})) or "-")
         sets.add_row(s.file, s.exercise, s.side, did, medians, codes)
     parts: list = [sets]
