@@ -293,3 +293,14 @@ def test_calibration_rejects_a_lean_or_a_twist(channel, problem):
                     Sampler(), np.random.default_rng(0))
     cal = calibrate(rec.time_s, rec.acc_g, rec.gyr_dps)
     assert not cal.ok and problem in cal.problem
+
+
+@pytest.mark.parametrize("scale", [9.80665, 0.0])  # a file in m/s^2; a dead accelerometer
+def test_accelerometer_not_in_g_is_refused_in_words(scale):
+    sim, _ = _one("clamshell", "left", reps=4)
+    info, rec = sim.session.sets[0]
+    bad = Recording(rec.time_s, rec.acc_g * scale, rec.gyr_dps)
+    res = analyze(Session(sim.session.metadata, sim.session.calibration, [(info, bad)])).sets[0]
+    assert res.rep_count == 0 and res.medians == {}
+    (flag,) = [f for f in res.flags if "where gravity alone is 1 g" in f.message]
+    assert flag.severity == "alert" and f"reads {scale:.2f} g" in flag.message

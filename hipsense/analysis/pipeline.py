@@ -30,6 +30,8 @@ WRONG_POSTURE_DEG = 40.0
 WRONG_POSTURE_UNCALIBRATED_DEG = 60.0
 #: Rest posture at the end this far (deg) from the start: the sensor or runner shifted.
 SHIFT_DEG = 8.0
+#: The median |acc| of a set must be near 1 g (gravity) for the file to be in g.
+GRAVITY_RANGE_G = (0.7, 1.3)
 #: Lost data worth a data-quality flag: this fraction of samples, or a gap this long (s).
 LOSS_FRACTION = 0.01
 LONG_GAP_S = 0.5
@@ -50,7 +52,7 @@ def analyze(session: Session) -> SessionResult:
     # the gravity filter runs once over all sets (one vectorised pass is much
     # cheaper than one per set); each set is its own segment
     prepared = {i: _prepare(rec, cal) for i, (_, rec) in enumerate(session.sets)
-                if _long_enough(rec)}
+                if _long_enough(rec) and _reads_gravity(rec)}
     ups = gravity_up_segments([(session.sets[i][1].time_s, session.sets[i][1].acc_g, p[0])
                                for i, p in prepared.items()])
     sets = [analyze_set(info, rec, cal, sensor,
@@ -61,6 +63,14 @@ def analyze(session: Session) -> SessionResult:
 
 def _long_enough(rec: Recording) -> bool:
     return len(rec) >= 10 and rec.duration_s >= MIN_SET_S
+
+
+def _median_acc_g(rec: Recording) -> float:
+    return float(np.median(np.linalg.norm(rec.acc_g, axis=1)))
+
+
+def _reads_gravity(rec: Recording) -> bool:
+    return GRAVITY_RANGE_G[0] <= _median_acc_g(rec) <= GRAVITY_RANGE_G[1]
 
 
 def _prepare(rec: Recording, cal: Calibration | None) -> tuple[np.ndarray, int, bool]:
@@ -123,6 +133,14 @@ def analyze_set(info: SetInfo, rec: Recording, cal: Calibration | None,
         return result
     result.quality.update(_transport_quality(rec, quality_flags))
     result.quality.update(_saturation(rec, sensor or {}, quality_flags))
+    result.quality["median_acc_g"] = round(_median_acc_g(rec), 3)
+    if not _reads_gravity(rec):
+        quality_flags.append(Flag("data_quality", "alert",
+                                  f"The accelerometer reads {_median_acc_g(rec):.2f} g where "
+                                  "gravity alone is 1 g: the file is not in g (m/s^2?) or the "
+                                  "sensor is broken, so this set was not analysed."))
+        result.flags = quality_flags
+        return result
 
     if _prepared is None:
         gyr, ref_end, found = _prepare(rec, cal)
