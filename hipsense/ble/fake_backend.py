@@ -59,7 +59,8 @@ class VirtualScannerBackend(BaseBleakScanner):
         for sensor in list(_on_air.values()):
             ad = sensor.advertisement()
             adv = AdvertisementData(local_name=ad["local_name"], manufacturer_data={},
-                                    service_data=ad["service_data"], service_uuids=ad["service_uuids"],
+                                    service_data=ad["service_data"],
+                                    service_uuids=ad["service_uuids"],
                                     tx_power=ad["tx_power"], rssi=ad["rssi"], platform_data=())
             if not self.is_allowed_uuid(adv.service_uuids):
                 continue

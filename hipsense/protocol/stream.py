@@ -79,7 +79,8 @@ class HipsenseDecoder(StreamDecoder):
         if time_s.size:
             self._last_time_s = float(time_s[-1])
         self.samples += int(time_s.size)
-        return Samples(time_s, self.clock.host_at(time_s), counts[:, :3] * self.config.acc_g_per_lsb,
+        return Samples(time_s, self.clock.host_at(time_s),
+                       counts[:, :3] * self.config.acc_g_per_lsb,
                        counts[:, 3:] * self.config.gyr_dps_per_lsb, lost_packets=lost,
                        duplicates=int(dup.sum()), bad=bad)
 
