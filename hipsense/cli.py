@@ -70,6 +70,39 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write into session folders that already exist")
     sim.set_defaults(func=_cmd_simulate)
 
+    rec = sub.add_parser(
+        "record", help="record a guided session from a sensor (or the virtual one)",
+        description="Connect to a hipsense sensor, guide the calibration and each set with "
+                    "live feedback, and write the session folder (plus a raw packet log "
+                    "that `hipsense recover` can rebuild it from after a crash).")
+    rec.add_argument("--out", type=Path, required=True, help="new session folder")
+    rec.add_argument("--sensor", default="auto", metavar="auto|virtual|ADDRESS",
+                     help="which sensor: the nearest hipsense sensor (auto), one address, "
+                          "or the simulated virtual sensor (virtual)")
+    rec.add_argument("--seed", type=int, default=1,
+                     help="virtual sensor: the simulated session's seed (as `simulate --seed`)")
+    rec.add_argument("--exercises", type=_exercise_list, default=None,
+                     help="comma-separated exercise ids to do (default: the whole programme)")
+    rec.add_argument("--unattended", action="store_true",
+                     help="no prompts: follow the programme (virtual sensor only)")
+    rec.add_argument("--speed", type=float, default=None,
+                     help="virtual sensor: times real time (default: real time, or as fast "
+                          "as possible with --unattended)")
+    rec.add_argument("--packet-loss", type=_fraction, default=0.0,
+                     help="virtual sensor: fraction of packets the simulated radio loses")
+    rec.add_argument("--bell", action="store_true",
+                     help="ring the terminal bell when a rep crosses its flag threshold")
+    rec.set_defaults(func=_cmd_record)
+
+    recover = sub.add_parser(
+        "recover", help="rebuild a session folder from a raw packet log",
+        description="Rebuild the session from the raw packet log a recording writes "
+                    "(raw-packets.hslog), e.g. after a crash or a killed recording.")
+    recover.add_argument("log", type=Path, metavar="LOG")
+    recover.add_argument("--out", type=Path, default=None,
+                         help="session folder to write (default: the log's folder)")
+    recover.set_defaults(func=_cmd_recover)
+
     check = sub.add_parser(
         "check", help="validate a session folder and summarise it",
         description="Read a session folder as session-format.md defines it, report the "
@@ -200,6 +233,52 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         from hipsense.report.table import print_session
 
         print_session(result, f"{args.session_dir}")
+    return EXIT_OK
+
+
+def _cmd_record(args: argparse.Namespace) -> int:
+    from hipsense.record.recorder import check_folder
+    from hipsense.record.run import RecordArgs, record
+
+    check_folder(args.out)
+    if args.speed is not None and args.speed <= 0:
+        raise HipsenseError("--speed must be above 0")
+    session = record(RecordArgs(out=args.out, sensor=args.sensor, seed=args.seed,
+                                unattended=args.unattended, speed=args.speed,
+                                exercises=args.exercises, packet_loss=args.packet_loss,
+                                bell=args.bell))
+    _summarise_recorded(args.out, session)
+    return EXIT_OK
+
+
+def _summarise_recorded(folder: Path, session) -> None:
+    from rich.console import Console
+
+    if not session.sets:
+        Console().print(f"{folder}: no sets recorded (the raw log is kept).")
+        return
+    from hipsense import analyze_session
+    from hipsense.report.table import print_session
+
+    print_session(analyze_session(folder), str(folder))
+
+
+def _cmd_recover(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from hipsense.io import write_session
+    from hipsense.record.assemble import session_from_log
+    from hipsense.record.rawlog import read_rawlog
+
+    out = args.out or args.log.parent
+    session, summary = session_from_log(read_rawlog(args.log), args.log)
+    write_session(session, out)
+    cut = ", the last set was cut short" if summary["cut_short"] else ""
+    tail = (f", {summary['truncated_bytes']} bytes of a half-written record at the end"
+            if summary["truncated_bytes"] else "")
+    Console().print(f"{out}: recovered the calibration"
+                    f"{'' if session.calibration is not None else ' (none)'} and "
+                    f"{summary['sets']} sets, {summary.get('samples', 0)} samples{cut}{tail}.")
     return EXIT_OK
 
 

@@ -318,8 +318,13 @@ def write_session(session: Session, folder: str | Path) -> Path:
         write_recording(session.calibration, folder / cal_name)
     for info, rec in session.sets:
         write_recording(rec, folder / info.file)
-    _write_atomic(folder / SESSION_FILE, session_json(session))
+    write_session_json(session, folder)
     return folder
+
+
+def write_session_json(session: Session, folder: str | Path) -> None:
+    """Write only session.json (the recordings it names are already there)."""
+    _write_atomic(Path(folder) / SESSION_FILE, session_json(session))
 
 
 def write_json(obj: Any, path: str | Path) -> None:

@@ -138,19 +138,21 @@ class LiveSet:
         self._up, self._t = up, float(time_s[-1])
         st = self.state
         st.time_s = self._t
+        first = 0
         if self._rest is None:
-            self._rest_sum += ups.sum(axis=0)
-            if self._t < self._rest_until:
+            first = int(np.searchsorted(time_s, self._rest_until))
+            self._rest_sum += ups[:first].sum(axis=0)
+            if first == n:
                 return st
             self._rest = self._rest_sum / np.linalg.norm(self._rest_sum)
             self._elev0 = float(elevation_deg(self._axis, self._rest))
             st.ready = True
-            return st
+        ups, time_s, rate, dt = ups[first:], time_s[first:], rate[first:], dt[first:]
         angle = self._sign * (elevation_deg(self._axis, ups) - self._elev0)
         tilt = np.degrees(np.arccos(np.clip(ups @ self._rest, -1.0, 1.0)))
-        for k in range(n):
+        for k in range(len(time_s)):
             self._step(float(time_s[k]), float(tilt[k]), float(angle[k]), float(rate[k]),
-                       float(dt[k]), ups[k])
+                       float(dt[k]))
         st.angle_deg, st.tilt_deg = float(angle[-1]), float(tilt[-1])
         return st
 
@@ -158,8 +160,7 @@ class LiveSet:
         """The median rise (deg) of the last few reps, 0 before the first."""
         return float(np.median(self._rises[-5:])) if self._rises else 0.0
 
-    def _step(self, t: float, tilt: float, angle: float, rate: float, dt: float,
-              up: np.ndarray) -> None:
+    def _step(self, t: float, tilt: float, angle: float, rate: float, dt: float) -> None:
         """One sample of the rep counter: a rep starts when the tilt rises well
         above the last low point and is counted when it has come back down
         half of its rise (so drifts of the rest posture do not matter)."""

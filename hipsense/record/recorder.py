@@ -1,0 +1,277 @@
+"""``hipsense record``: a guided session from the sensor to the session folder.
+
+The notification callback only appends (host time, payload) to a deque. A
+loop every 50 ms drains it: raw packets to the append-only log (flushed to
+disk at least every second), decoded samples to the set being recorded and to
+the live analysis, the live view redrawn. Each finished set is written to the
+session folder at once, and session.json rewritten, so a crash loses nothing
+that ``hipsense recover`` cannot rebuild from the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from hipsense import __version__
+from hipsense.analysis.calibration import Calibration, calibrate
+from hipsense.devices.base import SensorDriver, StreamConfig, StreamDecoder
+from hipsense.errors import HipsenseError
+from hipsense.exercises import EXERCISES
+from hipsense.io.session import write_recording, write_session_json
+from hipsense.live.analyzer import LiveSet, LiveState
+from hipsense.record.assemble import (
+    CALIBRATION_FILE, RAW_LOG_FILE, RecordingBuilder, session_metadata,
+)
+from hipsense.record.rawlog import RawLogWriter
+from hipsense.recording import Recording, Session
+
+DRAIN_EVERY_S = 0.05
+MAX_CALIBRATION_TRIES = 3
+
+
+class RecorderUI(Protocol):
+    """What the recorder needs from the person (or script) in front of it."""
+
+    stop_set: asyncio.Event
+
+    def say(self, text: str) -> None: ...
+
+    async def ready(self, prompt: str) -> bool:
+        """Wait until the runner is ready; False to end the session."""
+
+    async def choose_set(self, suggestion: tuple[str, str] | None
+                         ) -> tuple[str, str] | None:
+        """The next (exercise, side), or None to end the session."""
+
+    def live_begin(self, title: str, live: LiveSet | None) -> None: ...
+
+    def live_update(self, state: LiveState | None, link: dict[str, Any]) -> None: ...
+
+    def live_end(self) -> None: ...
+
+
+@dataclass
+class Plan:
+    """The sets to follow: (exercise, side) in order (the programme by default)."""
+
+    sets: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def programme(cls) -> Plan:
+        from hipsense.exercises import PROGRAMME_ORDER
+        return cls([(ex, side) for ex in PROGRAMME_ORDER for side in EXERCISES[ex].sides])
+
+
+#: Called before each recording with (exercise or "calibration", side): lets a
+#: simulated wearer do what the prompts ask. Returns an awaitable that ends
+#: when the wearer has finished (unattended runs stop the set then).
+WearerHook = Callable[[str, str], Awaitable[None] | None]
+
+
+class Recorder:
+    """Records one session (one placement of the sensor) into ``folder``."""
+
+    def __init__(self, driver: SensorDriver, folder: str | Path, ui: RecorderUI, *,
+                 rate_hz: float | None = None, wearer: WearerHook | None = None,
+                 metadata: dict[str, Any] | None = None) -> None:
+        self.driver, self.folder, self.ui = driver, Path(folder), ui
+        self.rate_hz = rate_hz
+        self.wearer = wearer
+        self.metadata = metadata or {}
+        self._queue: deque[tuple[float, bytes]] = deque()
+        self._decoder: StreamDecoder | None = None
+        self._config: StreamConfig | None = None
+        self._log: RawLogWriter | None = None
+        self._session_event: dict[str, Any] = {}
+        self._calibration: Calibration | None = None
+        self._cal_rec: Recording | None = None
+        self._sets: list[tuple[RecordingBuilder, Recording]] = []
+        self._builder: RecordingBuilder | None = None
+        self._link = {"state": "connected", "drops": 0}
+        self._clock = getattr(driver, "_clock", None)
+        self.interrupted = False
+
+    def _now(self) -> float:
+        import time
+        return self._clock() if self._clock is not None else time.monotonic()
+
+    # ---- the session ----------------------------------------------------------------
+    async def run(self, plan: Plan | None) -> Session:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._log = RawLogWriter(self.folder / RAW_LOG_FILE)
+        try:
+            info = await self.driver.connect()
+            self.driver.on_link = self._on_link
+            battery = f", battery {info.battery_pct} %" if info.battery_pct is not None else ""
+            self.ui.say(f"Connected to {info.name} ({info.address}){battery}.")
+            self._session_event = {
+                "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "family": self.driver.family, "recorder": f"hipsense {__version__}",
+                "sensor": {"family": info.family, "name": info.name, "address": info.address},
+                "metadata": self.metadata}
+            self._log.event(self._now(), "session", **self._session_event)
+            if await self._calibrate():
+                await self._sets_loop(plan)
+        finally:
+            try:
+                await self.driver.disconnect()
+            finally:
+                self._log.event(self._now(), "end")
+                self._log.close()
+        return self._write_session_json()
+
+    async def _calibrate(self) -> bool:
+        for attempt in range(1, MAX_CALIBRATION_TRIES + 1):
+            ok = await self.ui.ready(
+                "Calibration: stand upright and still for 3 s, do two slow hip hinges "
+                "(bow forward 30-45 deg from the hips, level hips, both feet down), then "
+                "stand still for 3 s.")
+            if not ok or self.interrupted:
+                return False
+            rec = await self._record("calibration", "", CALIBRATION_FILE, "Calibration")
+            if rec is None:
+                return False
+            cal = calibrate(rec.time_s, rec.acc_g, rec.gyr_dps) if len(rec) > 10 else None
+            if cal is not None and cal.ok:
+                self._calibration, self._cal_rec = cal, rec
+                write_recording(rec, self.folder / CALIBRATION_FILE)
+                self._write_session_json()
+                self._log.event(self._now(), "calibration", ok=True)
+                q = cal.quality
+                self.ui.say(f"Calibration done (hinges {q.get('hinge_peak_deg', 0):.0f} deg).")
+                return True
+            problem = cal.problem if cal is not None else "the recording is too short"
+            self._log.event(self._now(), "calibration", ok=False, problem=problem)
+            self.ui.say(f"Calibration attempt {attempt} not usable: {problem}")
+        self.ui.say("Continuing without a calibration: angles use the nominal sensor placement.")
+        return True
+
+    async def _sets_loop(self, plan: Plan | None) -> None:
+        todo = list(plan.sets) if plan else []
+        while not self.interrupted:
+            choice = await self.ui.choose_set(todo[0] if todo else None)
+            if choice is None:
+                return
+            if todo and choice == todo[0]:
+                todo.pop(0)
+            exercise, side = choice
+            ex = EXERCISES[exercise]
+            file = f"set{len(self._sets) + 1:02d}.csv"
+            title = f"{ex.name}" + ("" if side == "both" else f", {side} leg")
+            rec = await self._record(exercise, side, file, title)
+            if rec is None:
+                return
+
+    # ---- one recording ------------------------------------------------------------------
+    async def _record(self, exercise: str, side: str, file: str, title: str
+                      ) -> Recording | None:
+        """Stream one recording until the runner (or the wearer) ends it."""
+        assert self._log is not None
+        wearer_done = self.wearer(exercise, side) if self.wearer else None
+        self.ui.stop_set.clear()
+        self._queue.clear()
+        config = await self.driver.start(lambda h, p: self._queue.append((h, p)), self.rate_hz)
+        if self._decoder is None:
+            self._config, self._decoder = config, self.driver.decoder(config)
+            self._log.event(self._now(), "stream", family=self.driver.family,
+                            config=config.to_json())
+        self._builder = builder = RecordingBuilder(file, exercise, side)
+        self._log.event(self._now(), "start", file=file, exercise=exercise, side=side)
+        live = None
+        if exercise != "calibration":
+            cal = self._calibration
+            live = LiveSet(EXERCISES[exercise], side, cal.axes if cal else None,
+                           cal.gyr_offset_dps if cal else None)
+        self.ui.live_begin(title, live)
+        stop = asyncio.ensure_future(self.ui.stop_set.wait())
+        done = asyncio.ensure_future(wearer_done) if wearer_done is not None else None
+        try:
+            while not stop.done() and not (done is not None and done.done()):
+                await asyncio.sleep(DRAIN_EVERY_S)
+                self._drain(builder, live)
+        finally:
+            stop.cancel()
+            if done is not None:
+                done.cancel()
+            await self.driver.stop()
+            self._drain(builder, live)
+            self._log.event(self._now(), "stop", file=file)
+            self._log.flush()
+            self.ui.live_end()
+        rec = builder.recording()
+        if exercise != "calibration":
+            if len(rec) < 2:
+                self.ui.say(f"{title}: no data arrived; set not saved.")
+                return rec
+            write_recording(rec, self.folder / file)
+            self._sets.append((builder, rec))
+            self._write_session_json()
+            self.ui.say(self._set_summary(title, builder, live))
+        return rec
+
+    def _drain(self, builder: RecordingBuilder, live: LiveSet | None) -> None:
+        assert self._log is not None and self._decoder is not None
+        items = []
+        while self._queue:
+            items.append(self._queue.popleft())
+        if items:
+            self._log.data(items)
+            samples = self._decoder.feed(np.array([h for h, _ in items]), [p for _, p in items])
+            builder.add(samples)
+            if live is not None and len(samples):
+                live.feed(samples.time_s, samples.acc_g, samples.gyr_dps)
+        self._log.flush_if_due()
+        self.ui.live_update(live.state if live else None,
+                            {**self._link, "lost_packets": builder.lost_packets,
+                             "samples": len(builder)})
+
+    def _on_link(self, what: str, host_s: float) -> None:
+        if self._log is not None:
+            self._log.event(host_s, "link", what=what)
+        self._link["state"] = {"disconnected": "reconnecting", "reconnected": "connected",
+                               "lost": "lost"}[what]
+        if what == "disconnected":
+            self._link["drops"] += 1
+            if self._builder is not None:
+                self._builder.link_drops += 1
+        elif what == "lost":
+            self.ui.say("The sensor is out of reach; ending the set.")
+            self.ui.stop_set.set()
+
+    def _set_summary(self, title: str, builder: RecordingBuilder, live: LiveSet | None) -> str:
+        parts = [f"{title}: saved {builder.file}"]
+        if live is not None and live.ex.kind == "reps":
+            parts.append(f"{live.state.reps} reps")
+        elif live is not None:
+            parts.append(f"held {live.state.longest_hold_s:.0f} s")
+        if builder.lost_packets or builder.link_drops:
+            parts.append(f"{builder.lost_packets} packets lost, "
+                         f"{builder.link_drops} link drops")
+        return ", ".join(parts) + "."
+
+    def _write_session_json(self) -> Session:
+        stats = self._decoder.stats() if self._decoder is not None else {}
+        meta = session_metadata(self._session_event or {"started_at": None}, self._config,
+                                self._cal_rec is not None, stats)
+        session = Session(meta, self._cal_rec, [(b.set_entry(), r) for b, r in self._sets])
+        if self._session_event:
+            write_session_json(session, self.folder)
+        return session
+
+    def interrupt(self) -> None:
+        """Ctrl-C: end the current set (it is kept) and the session."""
+        self.interrupted = True
+        self.ui.stop_set.set()
+
+
+def check_folder(folder: Path) -> None:
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise HipsenseError(f"{folder}: exists and is not an empty folder; choose another --out")
