@@ -81,9 +81,10 @@ class VirtualWearer:
         """(exercise or "calibration", side) the wearer would do next, if any."""
         return self._script[0][:2] if self._script else None
 
-    def perform(self, exercise: str, side: str, not_before_s: float) -> Recording:
+    def perform(self, exercise: str, side: str, now_s: float, *, realtime: bool) -> Recording:
         """The recording of doing ``exercise`` on ``side`` (``"calibration"``, ``""``
-        for the calibration), starting no earlier than ``not_before_s`` (sensor clock)."""
+        for the calibration) on a sensor clock that reads ``now_s``. In real time
+        it starts now; else at its simulated time if that is still to come."""
         if self._script and self._script[0][:2] == (exercise, side):
             rec = self._script.pop(0)[2]
         else:
@@ -99,8 +100,8 @@ class VirtualWearer:
                                   mounting["yaw_deg"], tuple(mounting["lever_arm_m"])))
             s = simulate_session(spec, self.seed * 1000 + self._extra).session
             rec = s.calibration if exercise == "calibration" else s.sets[0][1]
-        if rec.time_s[0] < not_before_s:
-            rec = Recording(rec.time_s + (not_before_s + 1.0 - rec.time_s[0]), rec.acc_g,
+        if realtime or rec.time_s[0] < now_s:
+            rec = Recording(rec.time_s + (now_s + 1.0 - rec.time_s[0]), rec.acc_g,
                             rec.gyr_dps)
         return rec
 
@@ -332,7 +333,8 @@ class VirtualSensor:
             if activity is None:
                 raise CommandError(Result.INVALID_STATE, "the virtual wearer has nothing to do")
             self._next_activity = None
-            rec = self.wearer.perform(*activity, not_before_s=self.now_s())
+            rec = self.wearer.perform(*activity, self.now_s(),
+                                      realtime=not math.isinf(self.speed))
             self._packets = packetise(rec, self.acc_g_per_lsb, self.gyr_dps_per_lsb,
                                       self.samples_per_packet)
             self._pos = 0

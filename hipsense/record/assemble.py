@@ -74,6 +74,7 @@ def session_from_log(log: RawLog, source: str | Path = "log") -> tuple[Session, 
     builders: list[RecordingBuilder] = []
     current: RecordingBuilder | None = None
     open_set = False
+    link_drops = 0
     batch: list[tuple[float, bytes]] = []
 
     def flush_batch() -> None:
@@ -99,8 +100,10 @@ def session_from_log(log: RawLog, source: str | Path = "log") -> tuple[Session, 
             open_set = True
         elif name == "stop":
             open_set = False
-        elif name == "link" and current is not None and ev.get("what") == "disconnected":
-            current.link_drops += 1
+        elif name == "link" and ev.get("what") == "disconnected":
+            link_drops += 1
+            if current is not None:
+                current.link_drops += 1
     flush_batch()
     if session_event is None:
         raise HipsenseError(f"{source}: the log has no session record; nothing to recover")
@@ -108,6 +111,7 @@ def session_from_log(log: RawLog, source: str | Path = "log") -> tuple[Session, 
     sets = [b for b in builders if b.exercise != "calibration" and len(b) >= 2]
     cal = calibrations[-1].recording() if calibrations else None
     stats = decoder.stats() if decoder is not None else {}
+    stats["link_drops"] = link_drops
     meta = session_metadata(session_event, config, cal is not None, stats)
     session = Session(meta, cal, [(b.set_entry(), b.recording()) for b in sets])
     summary = {"sets": len(sets), "cut_short": bool(open_set),

@@ -259,6 +259,7 @@ class Recorder:
 
     def _write_session_json(self) -> Session:
         stats = self._decoder.stats() if self._decoder is not None else {}
+        stats["link_drops"] = self._link["drops"]
         meta = session_metadata(self._session_event or {"started_at": None}, self._config,
                                 self._cal_rec is not None, stats)
         session = Session(meta, self._cal_rec, [(b.set_entry(), r) for b, r in self._sets])

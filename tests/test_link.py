@@ -1,0 +1,254 @@
+"""The sensor link end to end: the virtual sensor, bleak's real client API on
+an in-process backend, the driver, the recorder and the raw log."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hipsense.ble.fake_backend import VirtualClientBackend, VirtualScannerBackend, advertise
+from hipsense.ble.virtual import HOST_DRIFT, Faults, VirtualSensor, VirtualWearer
+from hipsense.cli import main
+from hipsense.devices.hipsense import HipsenseDriver, SensorError, scan
+from hipsense.io import read_session, write_session
+from hipsense.live.view import ScriptedUI
+from hipsense.protocol.commands import Op
+from hipsense.record.assemble import RAW_LOG_FILE, session_from_log
+from hipsense.record.rawlog import read_rawlog
+from hipsense.record.recorder import Plan, Recorder
+from hipsense.recording import Recording
+from hipsense.sim import SessionSpec, programme_sets
+
+WRAP_S = 2**32 / 1e6
+
+
+def _spec(exercises=("clamshell", "hip_stretch", "single_leg_squat"), **kw) -> SessionSpec:
+    return SessionSpec(programme_sets(list(exercises)), **kw)
+
+
+async def _record(wearer: VirtualWearer, folder: Path, faults: Faults = Faults()):
+    sensor = VirtualSensor(wearer, faults=faults)
+    advertise(sensor)
+    found = await scan(0.05, backend=VirtualScannerBackend)
+    driver = HipsenseDriver(found[0][1], backend=VirtualClientBackend, clock=sensor.host_clock)
+
+    def hook(exercise: str, side: str):
+        sensor.wearer_does(exercise, side)
+        return sensor.finished.wait()
+
+    plan = Plan([(i.exercise, i.side) for i, _ in wearer.simulated.session.sets])
+    recorder = Recorder(driver, folder, ScriptedUI(), wearer=hook)
+    session = await recorder.run(plan)
+    return session, sensor, driver
+
+
+def _simulated(wearer: VirtualWearer, folder: Path):
+    """The simulated session as ``hipsense simulate`` writes it (CSV precision)."""
+    write_session(wearer.simulated.session, folder)
+    return read_session(folder)
+
+
+def _recordings(session) -> list[Recording]:
+    return [session.calibration] + [r for _, r in session.sets]
+
+
+def _wraps(got: Recording, want: Recording) -> float:
+    """The sensor's u32 us clock is unwrapped from the session's first packet;
+    the simulator's clock is not: they differ by whole wraps."""
+    return round((want.time_s[0] - got.time_s[0]) / WRAP_S) * WRAP_S
+
+
+def _keep_delivered(rec: Recording, undelivered_s: list[tuple[float, float]]) -> Recording:
+    keep = np.ones(len(rec), dtype=bool)
+    for a, b in undelivered_s:
+        keep &= ~((rec.time_s >= a - 1e-7) & (rec.time_s <= b + 1e-7))
+    return Recording(rec.time_s[keep], rec.acc_g[keep], rec.gyr_dps[keep])
+
+
+def test_scan_reports_name_rssi_and_battery():
+    wearer = VirtualWearer(_spec(("clamshell",)), 1)
+    advertise(VirtualSensor(wearer, name="hipsense-0042", rssi_dbm=-61, battery_pct=55))
+    found = asyncio.run(scan(0.05, backend=VirtualScannerBackend))
+    assert [(i.name, i.rssi_dbm, i.battery_pct) for i, _ in found] == [("hipsense-0042", -61, 55)]
+
+
+def test_whole_session_through_bleak_equals_the_simulation(tmp_path):
+    # seed 32's sensor clock passes 2^32 us (4295 s) in its calibration
+    wearer = VirtualWearer(_spec(), 32)
+    sim = _simulated(wearer, tmp_path / "sim")
+    times = np.concatenate([r.time_s for r in _recordings(sim)])
+    assert times[0] < WRAP_S < times[-1]
+    session, sensor, _ = asyncio.run(_record(wearer, tmp_path / "rec"))
+    saved = read_session(tmp_path / "rec")
+    assert sensor.dropped == [] and sensor.undelivered_s == []
+    assert [(i.exercise, i.side) for i, _ in saved.sets] == \
+        [(i.exercise, i.side) for i, _ in sim.sets]
+    for got, want in zip(_recordings(saved), _recordings(sim), strict=True):
+        assert len(got) == len(want)  # nothing lost, nothing duplicated
+        np.testing.assert_array_equal(got.acc_g, want.acc_g)
+        np.testing.assert_array_equal(got.gyr_dps, want.gyr_dps)
+        assert np.abs(got.time_s + _wraps(got, want) - want.time_s).max() < 1e-3
+    rec = saved.metadata["recording"]
+    assert rec["lost_packets"] == 0 and rec["duplicate_packets"] == 0
+    assert abs(rec["clock_drift_ppm"] - HOST_DRIFT * 1e6) < 2.0
+
+
+def test_lost_notifications_and_disconnects_are_gaps_and_nothing_else(tmp_path):
+    wearer = VirtualWearer(_spec(("clamshell", "knee_drive"), packet_loss=0.01), 11)
+    faults = Faults(drop_fraction=0.02, disconnect_at=(150, 1400), disconnect_s=1.5, seed=4)
+    session, sensor, driver = asyncio.run(_record(wearer, tmp_path / "rec", faults))
+    assert sensor.disconnects == 2 and driver.reconnects == 2
+    assert len(sensor.dropped) > 20
+    saved = read_session(tmp_path / "rec")
+    sim = _simulated(wearer, tmp_path / "sim")
+    for got, want in zip(_recordings(saved), _recordings(sim), strict=True):
+        shift = _wraps(got, want)
+        expected = _keep_delivered(want, [(a - shift, b - shift) for a, b in
+                                          sensor.undelivered_s])
+        expected.time_s += shift
+        assert len(got) == len(expected)
+        np.testing.assert_array_equal(got.acc_g, expected.acc_g)
+        assert np.abs(got.time_s - expected.time_s).max() < 1e-3
+    # every undelivered packet is counted as lost (the sequence numbers carry on
+    # across the reconnects), plus what the simulated radio lost before
+    truth_lost = sum(s["lost_samples"] for s in wearer.simulated.truth["sets"])
+    truth_lost += wearer.simulated.truth["calibration"]["lost_samples"]
+    lost = saved.metadata["recording"]["lost_packets"]
+    assert lost == len(sensor.undelivered_s) + truth_lost // 8
+    assert saved.metadata["recording"]["link_drops"] == 2
+
+
+def test_recover_rebuilds_the_recorded_session_exactly(tmp_path):
+    wearer = VirtualWearer(_spec(("hip_bridge", "prone_hip_extension")), 2)
+    asyncio.run(_record(wearer, tmp_path / "rec"))
+    assert main(["recover", str(tmp_path / "rec" / RAW_LOG_FILE), "--out",
+                 str(tmp_path / "again")]) == 0
+    for name in ["calibration.csv"] + [f"set{i:02d}.csv" for i in range(1, 4)]:
+        assert (tmp_path / "again" / name).read_bytes() == (tmp_path / "rec" / name).read_bytes()
+    a = json.loads((tmp_path / "rec" / "session.json").read_text())
+    b = json.loads((tmp_path / "again" / "session.json").read_text())
+    a.pop("started_at"), b.pop("started_at")
+    assert a == b
+
+
+def test_sensor_refusal_is_a_clear_error():
+    wearer = VirtualWearer(_spec(("clamshell",)), 1)
+    sensor = VirtualSensor(wearer)
+    advertise(sensor)
+
+    async def go():
+        driver = HipsenseDriver(sensor.address, backend=VirtualClientBackend)
+        await driver.connect()
+        with pytest.raises(SensorError, match="refused START: invalid_parameter"):
+            await driver.command(Op.START, 50, 4, 500)
+        with pytest.raises(SensorError, match="refused STOP: invalid_state"):
+            await driver.command(Op.STOP)
+        await driver.disconnect()
+        with pytest.raises(SensorError, match="cannot connect"):
+            await HipsenseDriver("00:11:22:33:44:55", backend=VirtualClientBackend).connect()
+
+    asyncio.run(go())
+
+
+def test_ctrl_c_keeps_the_set_in_progress(tmp_path):
+    wearer = VirtualWearer(_spec(("single_leg_squat",)), 5)
+    sensor = VirtualSensor(wearer, speed=200.0)
+    advertise(sensor)
+
+    async def go():
+        driver = HipsenseDriver(sensor.address, backend=VirtualClientBackend)
+        ui = ScriptedUI()
+        recorder = Recorder(driver, tmp_path / "rec", ui,
+                            wearer=lambda e, s: sensor.finished.wait())
+        task = asyncio.ensure_future(recorder.run(Plan([("single_leg_squat", "left")])))
+        while not (tmp_path / "rec" / "calibration.csv").exists():
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.1)  # 20 s of the first set at 200x
+        recorder.interrupt()
+        return await task
+
+    session = asyncio.run(go())
+    saved = read_session(tmp_path / "rec")
+    assert len(saved.sets) == 1
+    got = saved.sets[0][1]
+    want = _simulated(wearer, tmp_path / "sim").sets[0][1]
+    assert 5.0 < got.duration_s < want.duration_s - 5.0
+    n = len(got)
+    np.testing.assert_array_equal(got.acc_g, want.acc_g[:n])
+    assert len(session.sets) == 1
+
+
+def test_record_unattended_gives_the_samples_of_simulate(tmp_path):
+    args = ["--seed", "8", "--exercises", "knee_drive"]
+    assert main(["record", "--sensor", "virtual", "--unattended", "--out",
+                 str(tmp_path / "a"), *args]) == 0
+    assert main(["simulate", "--out", str(tmp_path / "b"), *args]) == 0
+    a, b = read_session(tmp_path / "a"), read_session(tmp_path / "b")
+    for got, want in zip(_recordings(a), _recordings(b), strict=True):
+        np.testing.assert_array_equal(got.acc_g, want.acc_g)
+        np.testing.assert_array_equal(got.gyr_dps, want.gyr_dps)
+        assert np.abs(got.time_s + _wraps(got, want) - want.time_s).max() < 1e-3
+
+
+def test_record_refuses_unattended_real_sensor_and_used_folder(tmp_path, capsys):
+    assert main(["record", "--unattended", "--out", str(tmp_path / "x")]) == 2
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "a.csv").write_text("x")
+    assert main(["record", "--sensor", "virtual", "--out", str(tmp_path / "used")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "needs --sensor virtual" in err[0] and "used" in err[1]
+
+
+def test_recover_rejects_what_is_not_a_log(tmp_path, capsys):
+    bad = tmp_path / "notes.txt"
+    bad.write_text("hello")
+    assert main(["recover", str(bad)]) == 2
+    assert main(["recover", str(tmp_path / "missing.hslog")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2
+    assert "not a hipsense raw packet log" in err[0] and "missing.hslog" in err[1]
+
+
+def test_killed_recording_recovers_all_but_the_last_second(tmp_path):
+    out = tmp_path / "rec"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hipsense", "record", "--sensor", "virtual", "--unattended",
+         "--speed", "10", "--seed", "4", "--exercises", "clamshell", "--out", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not (out / "calibration.csv").exists():
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(2.5)  # well into the first set
+        killed_at = time.monotonic()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+    log = read_rawlog(out / RAW_LOG_FILE)
+    # the host clock of a real-time recording is CLOCK_MONOTONIC, as here
+    assert log.records[-1][1] > killed_at - 1.0
+    session, summary = session_from_log(log)
+    assert summary["cut_short"] and len(session.sets) == 1
+    assert main(["recover", str(out / RAW_LOG_FILE)]) == 0
+    got = read_session(out).sets[0][1]
+    want = _simulated(VirtualWearer(_spec(("clamshell",)), 4), tmp_path / "sim").sets[0][1]
+    n = len(got)
+    assert n > 15 * 104  # 2.5 s at 10x
+    np.testing.assert_array_equal(got.acc_g, want.acc_g[:n])
+    np.testing.assert_array_equal(got.gyr_dps, want.gyr_dps[:n])
