@@ -94,6 +94,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="ring the terminal bell when a rep crosses its flag threshold")
     rec.set_defaults(func=_cmd_record)
 
+    vs = sub.add_parser(
+        "virtual-sensor", help="serve the virtual sensor over a real Bluetooth controller",
+        description="Advertise the simulated hipsense sensor as a BLE peripheral through any "
+                    "HCI controller bumble can open (needs: pip install 'hipsense[bumble]').")
+    vs.add_argument("--transport", required=True, metavar="SPEC",
+                    help="bumble transport, e.g. usb:0, serial:/dev/ttyACM0, hci-socket:0")
+    vs.add_argument("--seed", type=int, default=1, help="the simulated session's seed")
+    vs.set_defaults(func=_cmd_virtual_sensor)
+
     recover = sub.add_parser(
         "recover", help="rebuild a session folder from a raw packet log",
         description="Rebuild the session from the raw packet log a recording writes "
@@ -261,6 +270,30 @@ def _summarise_recorded(folder: Path, session) -> None:
     from hipsense.report.table import print_session
 
     print_session(analyze_session(folder), str(folder))
+
+
+def _cmd_virtual_sensor(args: argparse.Namespace) -> int:
+    import asyncio
+
+    try:
+        from hipsense.ble.bumble_peripheral import serve
+    except ImportError:
+        raise HipsenseError("the virtual BLE peripheral needs bumble: "
+                            "pip install 'hipsense[bumble]'") from None
+    from hipsense.ble.virtual import VirtualSensor, VirtualWearer
+    from hipsense.sim import SessionSpec, programme_sets
+
+    async def run() -> None:
+        sensor = VirtualSensor(VirtualWearer(SessionSpec(programme_sets()), args.seed),
+                               speed=1.0)
+        print(f"serving {sensor.name} on {args.transport}; Ctrl-C to stop")
+        await serve(sensor, args.transport)
+
+    try:
+        asyncio.run(run())
+    except (OSError, ValueError) as exc:
+        raise HipsenseError(f"{args.transport}: {exc}") from None
+    return EXIT_OK
 
 
 def _cmd_recover(args: argparse.Namespace) -> int:
