@@ -286,8 +286,8 @@ def _cmd_virtual_sensor(args: argparse.Namespace) -> int:
     async def run() -> None:
         sensor = VirtualSensor(VirtualWearer(SessionSpec(programme_sets()), args.seed),
                                speed=1.0)
-        print(f"serving {sensor.name} on {args.transport}; Ctrl-C to stop")
-        await serve(sensor, args.transport)
+        await serve(sensor, args.transport, on_ready=lambda: print(
+            f"advertising {sensor.name} on {args.transport}; Ctrl-C to stop"))
 
     try:
         asyncio.run(run())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from bumble.core import UUID, AdvertisingData
@@ -23,6 +24,7 @@ from hipsense.ble.virtual import (
     BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, DEVICE_INFO_SERVICE_UUID, FIRMWARE_UUID,
     MANUFACTURER_UUID, MODEL_NUMBER_UUID, VirtualSensor,
 )
+from hipsense.errors import HipsenseError
 from hipsense.protocol.codec import CONFIG_UUID, CONTROL_UUID, DATA_UUID, SERVICE_UUID
 
 log = logging.getLogger(__name__)
@@ -97,15 +99,22 @@ def advertising_data(sensor: VirtualSensor) -> AdvertisingData:
     ])
 
 
-async def serve(sensor: VirtualSensor, transport: str, address: str = "C0:FF:EE:00:5E:1A"
-                ) -> None:
+async def serve(sensor: VirtualSensor, transport: str, address: str = "C0:FF:EE:00:5E:1A",
+                on_ready: Callable[[], None] | None = None) -> None:
     """Advertise and serve the virtual sensor on an HCI controller until cancelled."""
     from bumble.transport import open_transport
 
-    async with await open_transport(transport) as hci:
+    try:
+        hci_transport = await open_transport(transport)
+    except Exception as exc:  # bumble's transports raise whatever their libraries raise
+        raise HipsenseError(f"cannot open Bluetooth transport {transport!r}: "
+                            f"{exc or type(exc).__name__}") from None
+    async with hci_transport as hci:
         device = Device.with_hci(sensor.name, Address(address), hci.source, hci.sink)
         BumbleSensor(sensor, device)
         await device.power_on()
         await device.start_advertising(auto_restart=True)
         log.info("advertising %s on %s", sensor.name, transport)
+        if on_ready is not None:
+            on_ready()
         await asyncio.Event().wait()
