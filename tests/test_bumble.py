@@ -95,3 +95,12 @@ def test_bumble_gatt_client_receives_the_simulated_samples():
     assert len(got) == len(acc)
     np.testing.assert_array_equal(got.acc_g, acc)
     assert np.abs(got.time_s - times).max() < 1e-3
+
+
+def test_virtual_sensor_on_a_transport_that_cannot_open(capsys):
+    from hipsense.cli import main
+
+    assert main(["virtual-sensor", "--transport", "bogus:1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["hipsense: error: cannot open Bluetooth transport 'bogus:1': "
+                   "unknown transport scheme"]

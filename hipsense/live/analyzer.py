@@ -91,6 +91,8 @@ class LiveSet:
         self._rest: np.ndarray | None = None
         self._elev0 = 0.0
         self._rises: list[float] = []
+        self._typical_rise = 0.0  # median rise (deg) of the last few reps
+        self._period_s: float | None = None
         self._valley = 0.0
         self._rep_start = 0.0
         self._rep_peak = 0.0
@@ -117,15 +119,19 @@ class LiveSet:
         if self._up is None:
             self._up, self._t = acc_dir[0], float(time_s[0])
             self._rest_until = self._t + REST_S
-        t_prev = np.r_[self._t, time_s[:-1]]
-        dt = np.clip(time_s - t_prev, 0.0, 1.0)
+        dt = np.empty(n)
+        dt[0] = time_s[0] - self._t
+        dt[1:] = np.diff(time_s)
+        dt = np.clip(dt, 0.0, 1.0)
+        if self._period_s is None and n > 2:
+            self._period_s = float(np.median(dt[1:]))
         g_prev = np.vstack([gyr[:1], gyr[:-1]])
         steps = rotation_steps(np.radians(0.5 * (gyr + g_prev)) * dt[:, None])
         trust = _acc_trust(acc_g, gyr, self._settings)
         s = self._settings
         tau = 1.0 / (trust / s.static_tau_s + (1 - trust) / s.moving_tau_s)
         # after lost packets the integrated rate is a guess: lean on the accelerometer
-        gap = dt > 2.5 * np.median(dt) if n > 2 else dt > 0.05
+        gap = dt > 2.5 * (self._period_s or 0.02)
         tau = np.where(gap, s.static_tau_s, tau)
         gain = 1.0 - np.exp(-dt / tau)
         rate = np.linalg.norm(gyr, axis=1)
@@ -156,10 +162,6 @@ class LiveSet:
         st.angle_deg, st.tilt_deg = float(angle[-1]), float(tilt[-1])
         return st
 
-    def _typical_deg(self) -> float:
-        """The median rise (deg) of the last few reps, 0 before the first."""
-        return float(np.median(self._rises[-5:])) if self._rises else 0.0
-
     def _step(self, t: float, tilt: float, angle: float, rate: float, dt: float) -> None:
         """One sample of the rep counter: a rep starts when the tilt rises well
         above the last low point and is counted when it has come back down
@@ -172,7 +174,7 @@ class LiveSet:
         if not st.in_rep:
             self._valley = min(self._valley, tilt)
             if tilt > max(floor, self._valley + max(0.5 * floor,
-                                                   ENTER_FRACTION * self._typical_deg())):
+                                                   ENTER_FRACTION * self._typical_rise)):
                 st.in_rep, self._rep_start = True, t
                 self._rep_peak, self._rep_extreme = tilt, angle
             return
@@ -187,6 +189,7 @@ class LiveSet:
             if t - self._rep_start >= MIN_REP_S:
                 st.reps += 1
                 self._rises.append(rise)
+                self._typical_rise = float(np.median(self._rises[-5:]))
                 st.rep_angles_deg.append(self._rep_extreme)
                 self._check(self._rep_extreme)
 

@@ -48,14 +48,17 @@ class HipsenseDecoder(StreamDecoder):
             return self._empty(bad)
         # sequence: lost packets and repeated notifications
         seq = dec.seq.astype(np.int64)
-        prev = np.r_[self._last_seq if self._last_seq is not None else seq[0] - 1, seq[:-1]]
+        prev = np.empty_like(seq)
+        prev[0] = self._last_seq if self._last_seq is not None else seq[0] - 1
+        prev[1:] = seq[:-1]
         step = (seq - prev) % 65536
         dup = step == 0
         lost = int(np.where(step > 0, step - 1, 0).sum())
         self._last_seq = int(seq[-1])
         # clock: unwrap from the previous packet, or from the host clock after a silence
         raw = dec.t0_us.astype(np.int64)
-        t0 = raw[0] + np.r_[0, np.cumsum(np.diff(raw) % _WRAP_US)]
+        t0 = raw.copy()
+        t0[1:] = raw[0] + np.cumsum(np.diff(raw) % _WRAP_US)
         if self._last_t0_us is not None:
             silence = keep_host[0] - self._last_host_s > 5.0
             pred = (self.clock.sensor_at(keep_host[0]) * 1e6 if silence and self.clock.ready
@@ -67,10 +70,10 @@ class HipsenseDecoder(StreamDecoder):
         time_s = time_us / 1e6
         # keep what is new: not a repeated notification, not older than what we have
         ok = ~dup[dec.packet] & (time_s > self._last_time_s)
-        ok &= np.r_[True, np.diff(time_s) > 0]
+        ok[1:] &= np.diff(time_s) > 0
         self.duplicates += int(dup.sum())
         self.lost_packets += lost
-        last_sample = np.r_[np.flatnonzero(np.diff(dec.packet)), dec.packet.size - 1]
+        last_sample = np.append(np.flatnonzero(np.diff(dec.packet)), dec.packet.size - 1)
         self.clock.add(time_s[last_sample], keep_host)
         self._last_t0_us = int(t0[-1])
         self._last_host_s = float(keep_host[-1])
