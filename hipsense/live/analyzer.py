@@ -50,7 +50,8 @@ class LiveState:
 
     ``angle_deg``: the primary angle now (deg, relative to rest); ``tilt_deg``:
     total tilt from rest; ``hold_s``: the current still hold (top of a rep, or
-    a stretch); ``cue``: words for the rep that just crossed its threshold.
+    a stretch); ``cue``: words for the last rep when it crossed its threshold
+    (None once a rep stays under it); ``cues``: how many reps crossed it.
     """
 
     time_s: float = 0.0
@@ -113,7 +114,6 @@ class LiveSet:
         n = len(time_s)
         if n == 0:
             return self.state
-        self.state.cue = None
         gyr = gyr_dps - self._offset
         acc_dir = acc_g / np.maximum(np.linalg.norm(acc_g, axis=1), 1e-9)[:, None]
         if self._up is None:
@@ -244,9 +244,9 @@ class LiveSet:
         if rule is None:
             return
         v = abs(value) if rule.use_abs else value
-        if v > rule.threshold_deg:
-            self.state.cue = cue_text(self.ex, self.side, v)
-            self.state.cues += 1
+        past = v > rule.threshold_deg
+        self.state.cue = cue_text(self.ex, self.side, v) if past else None
+        self.state.cues += past
 
 
 def cue_text(ex: Exercise, side: str, value_deg: float) -> str:
