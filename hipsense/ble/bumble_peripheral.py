@@ -20,12 +20,12 @@ from bumble.device import Connection, Device
 from bumble.gatt import Characteristic, CharacteristicValue, Service
 from bumble.hci import Address
 
-from hipsense.ble.virtual import (
-    BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, DEVICE_INFO_SERVICE_UUID, FIRMWARE_UUID,
-    MANUFACTURER_UUID, MODEL_NUMBER_UUID, VirtualSensor,
-)
+from hipsense.ble.virtual import VirtualSensor
 from hipsense.errors import HipsenseError
-from hipsense.protocol.codec import CONFIG_UUID, CONTROL_UUID, DATA_UUID, SERVICE_UUID
+from hipsense.protocol.codec import (
+    BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, CONFIG_UUID, CONTROL_UUID, DATA_UUID,
+    DEVICE_INFO_SERVICE_UUID, FIRMWARE_UUID, MANUFACTURER_UUID, MODEL_NUMBER_UUID, SERVICE_UUID,
+)
 
 log = logging.getLogger(__name__)
 P = Characteristic.Properties

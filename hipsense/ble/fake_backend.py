@@ -20,11 +20,11 @@ from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakDeviceNotFoundError, BleakError
 
-from hipsense.ble.virtual import (
-    BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, DEVICE_INFO_SERVICE_UUID, FIRMWARE_UUID,
-    MANUFACTURER_UUID, MODEL_NUMBER_UUID, VirtualSensor,
+from hipsense.ble.virtual import VirtualSensor
+from hipsense.protocol.codec import (
+    BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, CONFIG_UUID, CONTROL_UUID, DATA_UUID,
+    DEVICE_INFO_SERVICE_UUID, FIRMWARE_UUID, MANUFACTURER_UUID, MODEL_NUMBER_UUID, SERVICE_UUID,
 )
-from hipsense.protocol.codec import CONFIG_UUID, CONTROL_UUID, DATA_UUID, SERVICE_UUID
 
 CCCD_UUID = "00002902-0000-1000-8000-00805f9b34fb"
 #: ATT MTU of the virtual link (244-byte payloads, as with data length extension).

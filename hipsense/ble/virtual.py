@@ -32,20 +32,15 @@ import numpy as np
 
 from hipsense import __version__
 from hipsense.protocol.codec import (
-    CONFIG_UUID, CONTROL_UUID, DATA_UUID, MAX_SAMPLES, NAME_PREFIX, SERVICE_UUID, encode_packet,
+    BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, CONFIG_UUID, CONTROL_UUID, DATA_UUID, FIRMWARE_UUID,
+    MANUFACTURER_UUID, MAX_SAMPLES, MODEL_NUMBER_UUID, NAME_PREFIX, SERVICE_UUID, encode_packet,
 )
 from hipsense.protocol.commands import CommandError, Config, Op, Result, encode_response, \
     parse_command
 from hipsense.recording import Recording
-from hipsense.sim.session import SessionSpec, SimulatedSession, simulate_session
+from hipsense.sim.imu import Mounting
 from hipsense.sim.movements import SetSpec
-
-BATTERY_LEVEL_UUID = "00002a19-0000-1000-8000-00805f9b34fb"
-MANUFACTURER_UUID = "00002a29-0000-1000-8000-00805f9b34fb"
-MODEL_NUMBER_UUID = "00002a24-0000-1000-8000-00805f9b34fb"
-FIRMWARE_UUID = "00002a26-0000-1000-8000-00805f9b34fb"
-BATTERY_SERVICE_UUID = "0000180f-0000-1000-8000-00805f9b34fb"
-DEVICE_INFO_SERVICE_UUID = "0000180a-0000-1000-8000-00805f9b34fb"
+from hipsense.sim.session import SessionSpec, SimulatedSession, simulate_session
 
 FIRMWARE_VERSION = (1, 0, 0)
 MODEL_VIRTUAL = 0
@@ -90,7 +85,6 @@ class VirtualWearer:
         else:
             self._extra += 1
             mounting = self.simulated.truth["mounting"]
-            from hipsense.sim.imu import Mounting
             spec = SessionSpec(
                 sets=() if exercise == "calibration" else (SetSpec(exercise, side),),
                 rate_hz=self.spec.rate_hz, acc_range_g=self.spec.acc_range_g,
@@ -209,7 +203,6 @@ class VirtualSensor:
         self.undelivered_s: list[tuple[float, float]] = []  # sample-time ranges never sent
         self.disconnects = 0
         self.finished = asyncio.Event()  # the wearer finished the current recording
-        self._task_error: BaseException | None = None
         self._next_activity: tuple[str, str] | None = None
 
     # ---- clock ---------------------------------------------------------------

@@ -11,6 +11,7 @@ driver knows which family it talks to.
 from __future__ import annotations
 
 import abc
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -102,6 +103,8 @@ class SensorDriver(abc.ABC):
     """
 
     family: ClassVar[str]
+    #: The host clock (s) stamped on every notification.
+    clock: Callable[[], float] = time.monotonic
 
     @abc.abstractmethod
     async def connect(self) -> SensorInfo:

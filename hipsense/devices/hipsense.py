@@ -16,16 +16,15 @@ from bleak.exc import BleakError
 
 from hipsense.devices.base import PacketSink, SensorDriver, SensorInfo, StreamConfig
 from hipsense.errors import HipsenseError
-from hipsense.protocol.codec import CONTROL_UUID, DATA_UUID, NAME_PREFIX, SERVICE_UUID
+from hipsense.protocol.codec import (
+    BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, CONTROL_UUID, DATA_UUID, MODEL_NUMBER_UUID,
+    NAME_PREFIX, SERVICE_UUID,
+)
 from hipsense.protocol.commands import Config, Op, Result, encode_command, parse_response
 from hipsense.protocol.stream import HipsenseDecoder
 
 log = logging.getLogger(__name__)
 
-BATTERY_SERVICE_UUID = "0000180f-0000-1000-8000-00805f9b34fb"
-BATTERY_LEVEL_UUID = "00002a19-0000-1000-8000-00805f9b34fb"
-MODEL_NUMBER_UUID = "00002a24-0000-1000-8000-00805f9b34fb"
-FIRMWARE_UUID = "00002a26-0000-1000-8000-00805f9b34fb"
 COMMAND_TIMEOUT_S = 5.0
 
 
@@ -62,7 +61,7 @@ class HipsenseDriver(SensorDriver):
                  reconnect_for_s: float = 60.0) -> None:
         self._device = device
         self._backend = backend
-        self._clock = clock
+        self.clock = clock
         self._reconnect_for_s = reconnect_for_s
         self._client: BleakClient | None = None
         self._response: asyncio.Future | None = None
@@ -116,7 +115,7 @@ class HipsenseDriver(SensorDriver):
     def _dropped(self, client: BleakClient) -> None:
         if self._closing or client is not self._client:
             return
-        t = self._clock()
+        t = self.clock()
         log.info("lost the connection to %s", self._device_name())
         if self.on_link is not None:
             self.on_link("disconnected", t)
@@ -135,22 +134,16 @@ class HipsenseDriver(SensorDriver):
                     await self._start_stream()
                 self.reconnects += 1
                 if self.on_link is not None:
-                    self.on_link("reconnected", self._clock())
+                    self.on_link("reconnected", self.clock())
                 return
             except SensorError as exc:
                 if time.monotonic() > deadline:
                     log.error("gave up reconnecting: %s", exc)
                     if self.on_link is not None:
-                        self.on_link("lost", self._clock())
+                        self.on_link("lost", self.clock())
                     return
                 await asyncio.sleep(wait_s)
                 wait_s = min(2 * wait_s, 2.0)
-
-    async def wait_connected(self) -> bool:
-        """Wait for a reconnection in progress; True when connected."""
-        if self._reconnecting is not None:
-            await asyncio.shield(self._reconnecting)
-        return self._client is not None and self._client.is_connected
 
     # ---- control point ------------------------------------------------------------
     def _on_control(self, _char: Any, data: bytearray) -> None:
@@ -191,7 +184,7 @@ class HipsenseDriver(SensorDriver):
 
     async def _start_stream(self) -> None:
         client = self._require()
-        sink, clock = self._sink, self._clock
+        sink, clock = self._sink, self.clock
         assert sink is not None and self._stream_params is not None
 
         def on_data(_char: Any, data: bytearray) -> None:

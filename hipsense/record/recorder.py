@@ -96,12 +96,10 @@ class Recorder:
         self._sets: list[tuple[RecordingBuilder, Recording]] = []
         self._builder: RecordingBuilder | None = None
         self._link = {"state": "connected", "drops": 0}
-        self._clock = getattr(driver, "_clock", None)
         self.interrupted = False
 
     def _now(self) -> float:
-        import time
-        return self._clock() if self._clock is not None else time.monotonic()
+        return self.driver.clock()
 
     # ---- the session ----------------------------------------------------------------
     async def run(self, plan: Plan | None) -> Session:
