@@ -70,6 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write into session folders that already exist")
     sim.set_defaults(func=_cmd_simulate)
 
+    scan = sub.add_parser("scan", help="list the hipsense sensors in range",
+                          description="Scan for hipsense sensors: name, address, signal "
+                                      "strength and battery.")
+    scan.add_argument("--timeout", type=float, default=5.0, help="seconds to listen (default 5)")
+    scan.add_argument("--virtual", action="store_true",
+                      help="scan the in-process air of the virtual sensor instead of the radio")
+    scan.set_defaults(func=_cmd_scan)
+
     rec = sub.add_parser(
         "record", help="record a guided session from a sensor (or the virtual one)",
         description="Connect to a hipsense sensor, guide the calibration and each set with "
@@ -242,6 +250,35 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         from hipsense.report.table import print_session
 
         print_session(result, f"{args.session_dir}")
+    return EXIT_OK
+
+
+def _cmd_scan(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from hipsense.devices.hipsense import scan
+
+    backend = None
+    if args.virtual:
+        from hipsense.ble.fake_backend import VirtualScannerBackend, advertise
+        from hipsense.ble.virtual import VirtualSensor, VirtualWearer
+        from hipsense.sim import SessionSpec, SetSpec
+
+        advertise(VirtualSensor(VirtualWearer(SessionSpec((SetSpec("clamshell", "left"),)), 1)))
+        backend = VirtualScannerBackend
+    found = asyncio.run(scan(args.timeout, backend=backend))
+    if not found:
+        raise HipsenseError("no hipsense sensor found: switch it on and bring it close")
+    table = Table(title="hipsense sensors in range")
+    for col in ("name", "address", "signal dBm", "battery %"):
+        table.add_column(col)
+    for info, _ in found:
+        table.add_row(info.name, info.address, str(info.rssi_dbm),
+                      "?" if info.battery_pct is None else str(info.battery_pct))
+    Console().print(table)
     return EXIT_OK
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from bleak import BleakScanner
+from bleak.exc import BleakError
 
 from hipsense.ble.fake_backend import VirtualClientBackend, VirtualScannerBackend, advertise
 from hipsense.ble.virtual import HOST_DRIFT, Faults, VirtualSensor, VirtualWearer
@@ -79,6 +81,24 @@ def test_scan_reports_name_rssi_and_battery():
     advertise(VirtualSensor(wearer, name="hipsense-0042", rssi_dbm=-61, battery_pct=55))
     found = asyncio.run(scan(0.05, backend=VirtualScannerBackend))
     assert [(i.name, i.rssi_dbm, i.battery_pct) for i, _ in found] == [("hipsense-0042", -61, 55)]
+
+
+def test_scan_command_lists_sensors_and_explains_a_missing_adapter(capsys, monkeypatch,
+                                                                  tmp_path):
+    assert main(["scan", "--virtual", "--timeout", "0.05"]) == 0
+    out = capsys.readouterr().out
+    assert "hipsense-5E1A" in out and "-58" in out and "87" in out
+
+    async def no_adapter(*args, **kwargs):
+        raise BleakError("No Bluetooth adapters found.")
+
+    monkeypatch.setattr(BleakScanner, "discover", no_adapter)
+    assert main(["scan"]) == 2
+    assert main(["record", "--out", str(tmp_path / "never-created")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all("Bluetooth is not available here (No Bluetooth adapters "
+                                 "found.)" in line for line in err)
+    assert not (tmp_path / "never-created").exists()
 
 
 def test_whole_session_through_bleak_equals_the_simulation(tmp_path):

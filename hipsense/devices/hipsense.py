@@ -36,8 +36,12 @@ async def scan(timeout_s: float = 5.0, *, backend: type[BaseBleakScanner] | None
                ) -> list[tuple[SensorInfo, BLEDevice]]:
     """hipsense sensors in range, strongest first: name, address, RSSI and the
     battery level when the sensor advertises it (Battery service data)."""
-    found = await BleakScanner.discover(timeout_s, return_adv=True,
-                                        service_uuids=[SERVICE_UUID], backend=backend)
+    try:
+        found = await BleakScanner.discover(timeout_s, return_adv=True,
+                                            service_uuids=[SERVICE_UUID], backend=backend)
+    except (BleakError, OSError) as exc:
+        raise SensorError(f"Bluetooth is not available here ({exc or type(exc).__name__}); "
+                          "the virtual sensor works without it (--sensor virtual)") from None
     out = []
     for device, adv in found.values():
         name = adv.local_name or device.name or ""
