@@ -85,14 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
                     "that `hipsense recover` can rebuild it from after a crash).")
     rec.add_argument("--out", type=Path, required=True, help="new session folder")
     rec.add_argument("--sensor", default="auto", metavar="auto|virtual|ADDRESS",
-                     help="which sensor: the nearest hipsense sensor (auto), one address, "
-                          "or the simulated virtual sensor (virtual)")
+                     help="which sensor: the nearest hipsense sensor, or the virtual one when "
+                          "none is found (auto, the default), one address, or the simulated "
+                          "virtual sensor (virtual)")
     rec.add_argument("--seed", type=int, default=1,
                      help="virtual sensor: the simulated session's seed (as `simulate --seed`)")
     rec.add_argument("--exercises", type=_exercise_list, default=None,
                      help="comma-separated exercise ids to do (default: the whole programme)")
     rec.add_argument("--unattended", action="store_true",
-                     help="no prompts: follow the programme (virtual sensor only)")
+                     help="no prompts: the virtual sensor's runner does the programme")
+    rec.add_argument("--force", action="store_true",
+                     help="replace the session already in --out")
     rec.add_argument("--speed", type=float, default=None,
                      help="virtual sensor: times real time (default: real time, or as fast "
                           "as possible with --unattended)")
@@ -283,10 +286,10 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _cmd_record(args: argparse.Namespace) -> int:
-    from hipsense.record.recorder import check_folder
+    from hipsense.record.recorder import prepare_folder
     from hipsense.record.run import RecordArgs, record
 
-    check_folder(args.out)
+    prepare_folder(args.out, args.force)
     if args.speed is not None and args.speed <= 0:
         raise HipsenseError("--speed must be above 0")
     session = record(RecordArgs(out=args.out, sensor=args.sensor, seed=args.seed,

@@ -220,12 +220,29 @@ def test_record_unattended_gives_the_samples_of_simulate(tmp_path):
 
 
 def test_record_refuses_unattended_real_sensor_and_used_folder(tmp_path, capsys):
-    assert main(["record", "--unattended", "--out", str(tmp_path / "x")]) == 2
+    assert main(["record", "--unattended", "--sensor", "AA:BB:CC:DD:EE:FF", "--out",
+                 str(tmp_path / "x")]) == 2
     (tmp_path / "used").mkdir()
     (tmp_path / "used" / "a.csv").write_text("x")
     assert main(["record", "--sensor", "virtual", "--out", str(tmp_path / "used")]) == 2
+    assert main(["record", "--force", "--out", str(tmp_path / "used")]) == 2
+    assert (tmp_path / "used" / "a.csv").exists()
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 2 and "needs --sensor virtual" in err[0] and "used" in err[1]
+    assert len(err) == 3 and "records from the virtual sensor" in err[0]
+    assert "not empty" in err[1] and "not a hipsense session folder" in err[2]
+
+
+def test_unattended_record_uses_the_virtual_sensor_and_force_replaces(tmp_path, capsys):
+    args = ["record", "--unattended", "--exercises", "hip_bridge", "--out", str(tmp_path / "d")]
+    assert main(args) == 0
+    first = (tmp_path / "d" / "session.json").read_text()
+    assert main(args) == 2
+    assert main([*args, "--force", "--seed", "2"]) == 0
+    again = read_session(tmp_path / "d")
+    assert again.metadata["simulation"] == {"seed": 2, "virtual_sensor": True}
+    assert (tmp_path / "d" / "session.json").read_text() != first
+    assert read_rawlog(tmp_path / "d" / RAW_LOG_FILE).events()[0][1]["event"] == "session"
+    assert capsys.readouterr().out.count("hip_bridge") >= 2
 
 
 def test_recover_rejects_what_is_not_a_log(tmp_path, capsys):

@@ -271,6 +271,20 @@ class Recorder:
         self.ui.stop_set.set()
 
 
-def check_folder(folder: Path) -> None:
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise HipsenseError(f"{folder}: exists and is not an empty folder; choose another --out")
+def prepare_folder(folder: Path, force: bool) -> None:
+    """Refuse a used folder; with ``force``, empty one that holds a hipsense
+    session (and nothing else is touched)."""
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise HipsenseError(f"{folder}: exists and is not a folder; choose another --out")
+    if not any(folder.iterdir()):
+        return
+    if not force:
+        raise HipsenseError(f"{folder}: folder is not empty; choose another --out or add "
+                            "--force to replace the session in it")
+    if not ((folder / "session.json").exists() or (folder / RAW_LOG_FILE).exists()):
+        raise HipsenseError(f"{folder}: not a hipsense session folder; --force only replaces "
+                            "sessions")
+    import shutil
+    shutil.rmtree(folder)

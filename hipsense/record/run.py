@@ -29,53 +29,70 @@ class RecordArgs:
     scan_s: float = 5.0
 
 
+async def _virtual(args: RecordArgs):
+    """The virtual sensor on the in-process air, its driver, the wearer hook."""
+    from hipsense.ble.fake_backend import VirtualClientBackend, VirtualScannerBackend, advertise
+    from hipsense.ble.virtual import VirtualSensor, VirtualWearer
+    from hipsense.devices.hipsense import HipsenseDriver, scan
+    from hipsense.sim import SessionSpec, programme_sets
+
+    spec = SessionSpec(sets=programme_sets(args.exercises) if args.exercises
+                       else programme_sets(), packet_loss=args.packet_loss)
+    speed = args.speed if args.speed is not None else (math.inf if args.unattended else 1.0)
+    sensor = VirtualSensor(VirtualWearer(spec, args.seed), speed=speed)
+    advertise(sensor)
+    found = await scan(0.1, backend=VirtualScannerBackend)
+    clock = sensor.host_clock if math.isinf(speed) else time.monotonic
+    driver = HipsenseDriver(found[0][1], backend=VirtualClientBackend, clock=clock)
+
+    def wearer_hook(exercise: str, side: str):
+        sensor.wearer_does(exercise, side)
+        return sensor.finished.wait()
+
+    return driver, wearer_hook, {"simulation": {"seed": args.seed, "virtual_sensor": True}}
+
+
 def record(args: RecordArgs) -> Session:
     return asyncio.run(_record(args))
 
 
 async def _record(args: RecordArgs) -> Session:
-    from hipsense.devices.hipsense import HipsenseDriver, scan
+    from hipsense.devices.hipsense import HipsenseDriver, SensorError, scan
     from hipsense.live.view import ConsoleUI, ScriptedUI
 
     plan = Plan.programme()
     if args.exercises:
         plan = Plan([s for s in plan.sets if s[0] in args.exercises])
     ui = ScriptedUI() if args.unattended else ConsoleUI(bell=args.bell)
-    wearer_hook = None
-    metadata = {}
-    if args.sensor == "virtual":
-        from hipsense.ble.fake_backend import VirtualClientBackend, VirtualScannerBackend, \
-            advertise
-        from hipsense.ble.virtual import VirtualSensor, VirtualWearer
-        from hipsense.sim import SessionSpec, programme_sets
-
-        spec = SessionSpec(sets=programme_sets(args.exercises) if args.exercises
-                           else programme_sets(), packet_loss=args.packet_loss)
-        speed = args.speed if args.speed is not None else (math.inf if args.unattended else 1.0)
-        sensor = VirtualSensor(VirtualWearer(spec, args.seed), speed=speed)
-        advertise(sensor)
-        found = await scan(0.1, backend=VirtualScannerBackend)
-        clock = sensor.host_clock if math.isinf(speed) else time.monotonic
-        driver = HipsenseDriver(found[0][1], backend=VirtualClientBackend, clock=clock)
-        metadata = {"simulation": {"seed": args.seed, "virtual_sensor": True}}
-
-        def wearer_hook(exercise: str, side: str):
-            sensor.wearer_does(exercise, side)
-            return sensor.finished.wait()
-    elif args.unattended:
-        raise HipsenseError("--unattended needs --sensor virtual (a real runner ends each "
-                            "set by pressing Enter)")
-    else:
+    if args.unattended and args.sensor not in ("auto", "virtual"):
+        raise HipsenseError("--unattended records from the virtual sensor (a real runner ends "
+                            "each set by pressing Enter); leave out --sensor")
+    driver = None
+    if args.sensor != "virtual" and not args.unattended:
         ui.say(f"Looking for hipsense sensors ({args.scan_s:.0f} s)...")
-        found = await scan(args.scan_s)
+        try:
+            found = await scan(args.scan_s)
+        except SensorError as exc:
+            if args.sensor != "auto":
+                raise
+            ui.say(f"{exc}.")
+            found = []
         if args.sensor != "auto":
             found = [f for f in found if f[0].address.lower() == args.sensor.lower()]
-        if not found:
-            raise HipsenseError("no hipsense sensor found: switch it on and bring it close, "
-                                "or try --sensor virtual")
-        info = found[0][0]
-        ui.say(f"Found {info.name} ({info.address}, {info.rssi_dbm} dBm).")
-        driver = HipsenseDriver(found[0][1])
+            if not found:
+                raise HipsenseError(f"sensor {args.sensor} not found: switch it on and bring "
+                                    "it close")
+        if found:
+            info = found[0][0]
+            ui.say(f"Found {info.name} ({info.address}, {info.rssi_dbm} dBm).")
+            driver = HipsenseDriver(found[0][1])
+        else:
+            ui.say("[bold]No hipsense sensor found: recording from the virtual sensor "
+                   "(a simulated runner).[/bold]")
+    wearer_hook = None
+    metadata = {}
+    if driver is None:
+        driver, wearer_hook, metadata = await _virtual(args)
     recorder = Recorder(driver, args.out, ui, wearer=wearer_hook, metadata=metadata)
     loop = asyncio.get_running_loop()
     try:
