@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -255,28 +254,41 @@ def test_recover_rejects_what_is_not_a_log(tmp_path, capsys):
     assert "not a hipsense raw packet log" in err[0] and "missing.hslog" in err[1]
 
 
+def _start_recording(out: Path, *extra: str) -> subprocess.Popen:
+    """``hipsense record`` on the virtual sensor at 10x real time, in a child
+    process; returns once the calibration is saved and the first set runs."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hipsense", "record", "--unattended", "--speed", "10",
+         "--exercises", "clamshell", "--out", str(out), *extra],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not (out / "calibration.csv").exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError(proc.communicate()[1].decode())
+        time.sleep(0.05)
+    return proc
+
+
+def test_ctrl_c_in_a_child_process_ends_cleanly(tmp_path):
+    out = tmp_path / "rec"
+    proc = _start_recording(out, "--seed", "4")
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err.decode()
+    saved = read_session(out)
+    assert len(saved.sets) == 1 and 8.0 < saved.sets[0][1].duration_s < 40.0
+    assert read_rawlog(out / RAW_LOG_FILE).events()[-1][1]["event"] == "end"
+
+
 def test_killed_recording_recovers_all_but_the_last_second(tmp_path):
     out = tmp_path / "rec"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hipsense", "record", "--sensor", "virtual", "--unattended",
-         "--speed", "10", "--seed", "4", "--exercises", "clamshell", "--out", str(out)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    try:
-        deadline = time.monotonic() + 60
-        while not (out / "calibration.csv").exists():
-            assert proc.poll() is None, proc.stderr.read().decode()
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        time.sleep(2.5)  # well into the first set
-        killed_at = time.monotonic()
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stderr.close()
+    proc = _start_recording(out, "--seed", "4")
+    time.sleep(2.5)  # well into the first set
+    killed_at = time.monotonic()
+    proc.kill()
+    proc.communicate()
     log = read_rawlog(out / RAW_LOG_FILE)
     # the host clock of a real-time recording is CLOCK_MONOTONIC, as here
     assert log.records[-1][1] > killed_at - 1.0

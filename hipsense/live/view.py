@@ -166,6 +166,9 @@ class ConsoleUI:
             self._live.stop()
         self._live = None
 
+    def cancel(self) -> None:
+        self._lines.put_nowait("q")
+
 
 class ScriptedUI:
     """No prompts (``--unattended``): the plan's sets in order, one line each."""
@@ -190,4 +193,7 @@ class ScriptedUI:
         pass
 
     def live_end(self) -> None:
+        pass
+
+    def cancel(self) -> None:
         pass

@@ -57,6 +57,9 @@ class RecorderUI(Protocol):
 
     def live_end(self) -> None: ...
 
+    def cancel(self) -> None:
+        """Ctrl-C: stop waiting for answers (prompts answer "quit")."""
+
 
 @dataclass
 class Plan:
@@ -269,6 +272,7 @@ class Recorder:
         """Ctrl-C: end the current set (it is kept) and the session."""
         self.interrupted = True
         self.ui.stop_set.set()
+        self.ui.cancel()
 
 
 def prepare_folder(folder: Path, force: bool) -> None:
