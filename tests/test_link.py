@@ -4,6 +4,7 @@ an in-process backend, the driver, the recorder and the raw log."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 import json
 import signal
 import subprocess
@@ -301,3 +302,32 @@ def test_killed_recording_recovers_all_but_the_last_second(tmp_path):
     assert n > 15 * 104  # 2.5 s at 10x
     np.testing.assert_array_equal(got.acc_g, want.acc_g[:n])
     np.testing.assert_array_equal(got.gyr_dps, want.gyr_dps[:n])
+
+
+def test_unusable_calibration_is_asked_again(tmp_path, monkeypatch, capsys):
+    import hipsense.record.recorder as recorder_module
+
+    real = recorder_module.calibrate
+    calls = []
+
+    def first_fails(*args):
+        cal = real(*args)
+        calls.append(cal.ok)
+        if len(calls) == 1:
+            return replace(cal, ok=False, problem="the hinges were too small (6 deg)")
+        return cal
+
+    monkeypatch.setattr(recorder_module, "calibrate", first_fails)
+    wearer = VirtualWearer(_spec(("hip_bridge",)), 3)
+    asyncio.run(_record(wearer, tmp_path / "rec"))
+    out = capsys.readouterr().out
+    assert "Calibration attempt 1 not usable: the hinges were too small (6 deg)" in out
+    events = [e for _, e in read_rawlog(tmp_path / "rec" / RAW_LOG_FILE).events()]
+    starts = [e["file"] for e in events if e["event"] == "start"]
+    assert starts == ["calibration.csv", "calibration.csv", "set01.csv"]
+    assert [e["ok"] for e in events if e["event"] == "calibration"] == [False, True]
+    saved = read_session(tmp_path / "rec")
+    # the second, accepted calibration is the session's, in the log and in the folder
+    rebuilt, _ = session_from_log(read_rawlog(tmp_path / "rec" / RAW_LOG_FILE))
+    assert len(saved.calibration) == len(rebuilt.calibration)
+    assert len(saved.sets) == 1 and calls == [True, True]

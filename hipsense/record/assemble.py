@@ -27,6 +27,7 @@ class RecordingBuilder:
         self._chunks: list[Samples] = []
         self.lost_packets = 0
         self.link_drops = 0
+        self.accepted = False  # a calibration the recorder accepted
 
     def add(self, samples: Samples) -> None:
         self.lost_packets += samples.lost_packets
@@ -100,6 +101,8 @@ def session_from_log(log: RawLog, source: str | Path = "log") -> tuple[Session, 
             open_set = True
         elif name == "stop":
             open_set = False
+        elif name == "calibration" and current is not None:
+            current.accepted = bool(ev.get("ok"))
         elif name == "link" and ev.get("what") == "disconnected":
             link_drops += 1
             if current is not None:
@@ -107,7 +110,7 @@ def session_from_log(log: RawLog, source: str | Path = "log") -> tuple[Session, 
     flush_batch()
     if session_event is None:
         raise HipsenseError(f"{source}: the log has no session record; nothing to recover")
-    calibrations = [b for b in builders if b.exercise == "calibration" and len(b)]
+    calibrations = [b for b in builders if b.exercise == "calibration" and b.accepted]
     sets = [b for b in builders if b.exercise != "calibration" and len(b) >= 2]
     cal = calibrations[-1].recording() if calibrations else None
     stats = decoder.stats() if decoder is not None else {}
