@@ -39,6 +39,10 @@ def _fraction(text: str) -> float:
     return value
 
 
+_DB_HELP = ("history database (default: $HIPSENSE_DB, else history.sqlite3 in the user's "
+            "data directory)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hipsense",
@@ -101,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "as possible with --unattended)")
     rec.add_argument("--packet-loss", type=_fraction, default=0.0,
                      help="virtual sensor: fraction of packets the simulated radio loses")
+    rec.add_argument("--db", type=Path, default=None, help=_DB_HELP)
+    rec.add_argument("--no-import", action="store_true",
+                     help="do not add the session to the history database")
     rec.add_argument("--bell", action="store_true",
                      help="ring the terminal bell when a rep crosses its flag threshold")
     rec.set_defaults(func=_cmd_record)
@@ -113,6 +120,29 @@ def build_parser() -> argparse.ArgumentParser:
                     help="bumble transport, e.g. usb:0, serial:/dev/ttyACM0, hci-socket:0")
     vs.add_argument("--seed", type=int, default=1, help="the simulated session's seed")
     vs.set_defaults(func=_cmd_virtual_sensor)
+
+    imp = sub.add_parser("import", help="add session folders to the history database",
+                         description="Analyse session folders and store them in the history "
+                                     "database (importing a session again changes nothing).")
+    imp.add_argument("session_dirs", type=Path, nargs="+", metavar="SESSION_DIR")
+    imp.add_argument("--db", type=Path, default=None, help=_DB_HELP)
+    imp.set_defaults(func=_cmd_import)
+
+    rea = sub.add_parser("reanalyze", help="analyse every stored session with this hipsense",
+                         description="Replace every stored session's analysis with this "
+                                     "version's (sessions whose folder is gone are kept).")
+    rea.add_argument("--db", type=Path, default=None, help=_DB_HELP)
+    rea.set_defaults(func=_cmd_reanalyze)
+
+    his = sub.add_parser("history", help="the stored sessions; export per-rep results",
+                         description="List the sessions in the history database, or export "
+                                     "every rep's results across them.")
+    his.add_argument("--db", type=Path, default=None, help=_DB_HELP)
+    his.add_argument("--csv", type=Path, default=None, metavar="OUT.csv",
+                     help="write per-rep results (one row per rep and metric) as CSV")
+    his.add_argument("--parquet", type=Path, default=None, metavar="OUT.parquet",
+                     help="the same as Parquet")
+    his.set_defaults(func=_cmd_history)
 
     recover = sub.add_parser(
         "recover", help="rebuild a session folder from a raw packet log",
@@ -297,6 +327,12 @@ def _cmd_record(args: argparse.Namespace) -> int:
                                 exercises=args.exercises, packet_loss=args.packet_loss,
                                 bell=args.bell))
     _summarise_recorded(args.out, session)
+    if session.sets and not args.no_import:
+        from hipsense.history.store import default_db_path, import_session, open_db
+
+        db = args.db or default_db_path()
+        done = import_session(open_db(db), args.out)
+        print(f"{args.out}: {'added to' if done.new else 'already in'} the history ({db})")
     return EXIT_OK
 
 
@@ -333,6 +369,55 @@ def _cmd_virtual_sensor(args: argparse.Namespace) -> int:
         asyncio.run(run())
     except (OSError, ValueError) as exc:
         raise HipsenseError(f"{args.transport}: {exc}") from None
+    return EXIT_OK
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from hipsense.history.store import import_session, open_db
+
+    conn = open_db(args.db)
+    for folder in args.session_dirs:
+        done = import_session(conn, folder)
+        print(f"{folder}: {'imported' if done.new else 'already in the history'} "
+              f"(session {done.session_id})")
+    return EXIT_OK
+
+
+def _cmd_reanalyze(args: argparse.Namespace) -> int:
+    from hipsense.history.store import open_db, reanalyze
+
+    for session_id, outcome in reanalyze(open_db(args.db)):
+        print(f"session {session_id}: {outcome}")
+    return EXIT_OK
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    from hipsense.history.store import open_db, rep_table, sessions_table
+
+    conn = open_db(args.db)
+    if args.csv or args.parquet:
+        table = rep_table(conn)
+        for out in (args.csv, args.parquet):
+            if out is not None and not out.parent.is_dir():
+                raise HipsenseError(f"{out}: folder {out.parent} does not exist")
+        if args.csv:
+            table.to_csv(args.csv, index=False)
+        if args.parquet:
+            table.to_parquet(args.parquet, index=False)
+        print(f"wrote {len(table)} rows ({table['started_at'].nunique()} sessions)")
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    rows = sessions_table(conn)
+    table = Table(title=f"{len(rows)} sessions in the history")
+    for col in ("id", "started", "folder", "sets", "flags", "analysed by"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r["id"]), r["started_at"] or "?", r["folder"] +
+                      (" (simulated)" if r["simulated"] else ""), str(r["sets"]),
+                      str(r["flags"]), f"hipsense {r['hipsense_version']}")
+    Console(width=max(Console().width, 110)).print(table)
     return EXIT_OK
 
 

@@ -10,6 +10,12 @@ from hipsense.sim import SessionSpec, SimulatedSession, programme_sets, simulate
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True)
+def _history_db(tmp_path_factory, monkeypatch):
+    """Every test's history database is its own (never the user's)."""
+    monkeypatch.setenv("HIPSENSE_DB", str(tmp_path_factory.mktemp("db") / "history.sqlite3"))
+
+
 @pytest.fixture(scope="session")
 def small_sim() -> SimulatedSession:
     """A short simulated session: one single-leg squat set per side and a stretch."""

@@ -1,0 +1,1 @@
+"""The history of a runner's sessions in SQLite (see :mod:`hipsense.history.store`)."""
