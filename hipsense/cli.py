@@ -144,6 +144,38 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the same as Parquet")
     his.set_defaults(func=_cmd_history)
 
+    rep = sub.add_parser("report", help="the session report: one self-contained HTML file",
+                         description="Write the report of a session: what was done against "
+                                     "the prescription, the flags with their cues, every set's "
+                                     "main angle with its reps, left against right, data "
+                                     "quality.")
+    rep.add_argument("session_dir", type=Path, metavar="SESSION_DIR")
+    rep.add_argument("-o", "--out", type=Path, default=None,
+                     help="HTML file (default: report.html in the session folder)")
+    rep.add_argument("--pdf", action="store_true", help="also print it to PDF (needs chromium)")
+    rep.set_defaults(func=_cmd_report)
+
+    tr = sub.add_parser("trends", help="left and right over the weeks, from the history",
+                        description="Per exercise over the stored sessions: left and right "
+                                    "medians and spread, asymmetry, thresholds, adherence, and "
+                                    "what changed in a sentence.")
+    tr.add_argument("--db", type=Path, default=None, help=_DB_HELP)
+    tr.add_argument("--exercise", type=_exercise_list, default=None,
+                    help="comma-separated exercise ids (default: all)")
+    tr.add_argument("-o", "--out", type=Path, default=Path("trends.html"),
+                    help="HTML file (default: trends.html)")
+    tr.set_defaults(func=_cmd_trends)
+
+    demo = sub.add_parser("demo", help="the whole job on the virtual sensor, in a temp folder",
+                          description="Record a simulated session from the virtual sensor "
+                                      "(time-compressed), analyse it, add it to a fresh history "
+                                      "with the sample runner's six weeks, and write the "
+                                      "session report and the trends report.")
+    demo.add_argument("--out", type=Path, default=None,
+                      help="folder for the demo (default: a new temporary folder)")
+    demo.add_argument("--seed", type=int, default=7, help="the simulated session's seed")
+    demo.set_defaults(func=_cmd_demo)
+
     recover = sub.add_parser(
         "recover", help="rebuild a session folder from a raw packet log",
         description="Rebuild the session from the raw packet log a recording writes "
@@ -418,6 +450,44 @@ def _cmd_history(args: argparse.Namespace) -> int:
                       (" (simulated)" if r["simulated"] else ""), str(r["sets"]),
                       str(r["flags"]), f"hipsense {r['hipsense_version']}")
     Console(width=max(Console().width, 110)).print(table)
+    return EXIT_OK
+
+
+def _check_out(out: Path) -> None:
+    if not out.parent.is_dir():
+        raise HipsenseError(f"{out}: folder {out.parent} does not exist")
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from hipsense.report.html import write_pdf, write_session_report
+
+    out = args.out or args.session_dir / "report.html"
+    _check_out(out)
+    write_session_report(args.session_dir, out)
+    print(f"wrote {out}")
+    if args.pdf:
+        pdf = write_pdf(out, out.with_suffix(".pdf"))
+        print(f"wrote {pdf}")
+    return EXIT_OK
+
+
+def _cmd_trends(args: argparse.Namespace) -> int:
+    from hipsense.history.store import open_db
+    from hipsense.io.session import _write_atomic
+    from hipsense.report.trends import trends_report
+
+    _check_out(args.out)
+    _write_atomic(args.out, trends_report(open_db(args.db), args.exercise))
+    print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from hipsense.demo import run_demo
+
+    paths = run_demo(args.out, args.seed)
+    for what, path in paths.items():
+        print(f"{what:>15}: {path}")
     return EXIT_OK
 
 

@@ -239,6 +239,19 @@ class ProgrammeCadence:
     start_per_week: float = 1.0
     build_per_week: tuple[float, float] = (2.0, 3.0)
     maintain_per_week: float = 1.0
+    #: weeks "at first" (the article gives no number; two is hipsense's choice)
+    start_weeks: int = 2
+
+    def aim_for_week(self, week: int) -> str:
+        """Sessions to aim for in week ``week`` (0-based) of the programme, in words."""
+        if week < self.start_weeks:
+            return f"{self.start_per_week:.0f}"
+        lo, hi = self.build_per_week
+        return f"{lo:.0f}-{hi:.0f}"
+
+    def met(self, week: int, sessions: int) -> bool:
+        low = self.start_per_week if week < self.start_weeks else self.build_per_week[0]
+        return sessions >= low
 
 
 CADENCE = ProgrammeCadence()

@@ -159,6 +159,7 @@ def analyze_set(info: SetInfo, rec: Recording, cal: Calibration | None,
     axes = _posture_axes(result, cal, rest_up, quality_flags)
 
     signals = angle_signals(ex, info.side, axes, up, reference)
+    result.time_s, result.signals_deg = t, signals
     if ex.kind == "reps":
         _reps(result, t, signals, movement_along_reps(up, reference), ref_end, quality_flags)
     else:

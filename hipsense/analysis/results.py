@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+
 Severity = Literal["info", "warning", "alert"]
 
 
@@ -89,6 +91,10 @@ class SetResult:
     medians: dict[str, float] = field(default_factory=dict)
     reference_s: tuple[float, float] | None = None
     quality: dict[str, Any] = field(default_factory=dict)
+    #: the recording's time (s) and every angle signal (deg) over it, for
+    #: figures; not part of the JSON
+    time_s: np.ndarray | None = field(default=None, repr=False)
+    signals_deg: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def rep_count(self) -> int:
