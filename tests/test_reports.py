@@ -146,3 +146,19 @@ def test_reports_load_in_a_headless_browser_with_every_figure(tmp_path):
         assert int(m.group(1)) == int(m.group(2)) == figures
         assert 'data-error="' not in dom
         assert "Uncaught" not in log and ":CONSOLE" not in log
+
+
+def test_demo_does_the_whole_job(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    for name in ("session report", "trends report", "history"):
+        assert name in out
+    root = tmp_path / "demo"
+    conn = open_db(root / "history.sqlite3")
+    assert conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == len(WEEKS) + 1
+    conn.close()
+    report = (root / "session" / "report.html").read_text()
+    assert report.count("<img ") >= 13
+    trends = (root / "trends.html").read_text()
+    assert "Right single-leg squat drop fell from" in trends
+    assert main(["demo", "--out", str(tmp_path / "demo")]) == 2  # never over an earlier one

@@ -1,21 +1,18 @@
-"""Figures of the reports (matplotlib, Agg). Each returns a Figure so tests
-can check what is drawn; :func:`to_png_base64` embeds it in HTML."""
+"""Figures of the reports (matplotlib's object API: no pyplot, no global
+backend). Each returns a Figure so tests can check what is drawn;
+:func:`to_png_base64` embeds it in HTML."""
 
 from __future__ import annotations
 
 import base64
 import io
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from hipsense.analysis.results import SetResult  # noqa: E402
-from hipsense.exercises import EXERCISES  # noqa: E402
-from hipsense.report.table import metric_label  # noqa: E402
+from hipsense.analysis.results import SetResult
+from hipsense.exercises import EXERCISES
+from hipsense.report.table import metric_label
 
 REP_COLOUR, FLAG_COLOUR, ZONE_COLOUR = "#9ecae1", "#d62728", "#fdd0a2"
 LEFT_COLOUR, RIGHT_COLOUR = "#1f77b4", "#ff7f0e"
@@ -33,7 +30,8 @@ def set_figure(result: SetResult) -> Figure:
     reps marked at their extreme, the flag zone beyond the threshold drawn."""
     ex = EXERCISES[result.exercise]
     metric = ex.primary_metric
-    fig, ax = plt.subplots(figsize=(8.0, 2.6), dpi=90)
+    fig = Figure(figsize=(8.0, 2.6), dpi=90)
+    ax = fig.subplots()
     if result.time_s is None or metric not in result.signals_deg:
         ax.text(0.5, 0.5, "not analysed (see the data-quality notes)", ha="center",
                 transform=ax.transAxes)
@@ -82,7 +80,8 @@ def left_right_figure(exercise: str, left: SetResult, right: SetResult) -> Figur
     """Rep by rep, left against right, of the exercise's primary angle."""
     ex = EXERCISES[exercise]
     metric = ex.primary_metric
-    fig, ax = plt.subplots(figsize=(5.0, 2.6), dpi=90)
+    fig = Figure(figsize=(5.0, 2.6), dpi=90)
+    ax = fig.subplots()
     for side, res, colour in (("left", left, LEFT_COLOUR), ("right", right, RIGHT_COLOUR)):
         vals = [(r.index, r.metrics.get(metric)) for r in res.reps
                 if r.metrics.get(metric) is not None]
@@ -100,8 +99,7 @@ def left_right_figure(exercise: str, left: SetResult, right: SetResult) -> Figur
 
 
 def to_png_base64(fig: Figure) -> str:
-    """The figure as a PNG data URI (and closed)."""
+    """The figure as a PNG data URI."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
-    plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")

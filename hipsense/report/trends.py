@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from hipsense.exercises import CADENCE, EXERCISES, PROGRAMME_ORDER
-from hipsense.report.figures import FLAG_COLOUR, LEFT_COLOUR, RIGHT_COLOUR, plt, to_png_base64
+from hipsense.report.figures import FLAG_COLOUR, LEFT_COLOUR, RIGHT_COLOUR, to_png_base64
 from hipsense.report.html import _e, page
 from hipsense.report.table import metric_label
 
@@ -80,7 +80,8 @@ def what_changed(ex_id: str, table: pd.DataFrame) -> str:
 def exercise_figure(ex_id: str, table: pd.DataFrame) -> Figure:
     """Medians with their quartile range per session and side; the threshold."""
     ex = EXERCISES[ex_id]
-    fig, ax = plt.subplots(figsize=(7.0, 2.8), dpi=90)
+    fig = Figure(figsize=(7.0, 2.8), dpi=90)
+    ax = fig.subplots()
     for side, s in table[table.exercise == ex_id].groupby("side"):
         x = s.date.dt.tz_localize(None)
         ax.errorbar(x, s["median"], yerr=[s["median"] - s.q25, s.q75 - s["median"]],
