@@ -162,3 +162,11 @@ def test_demo_does_the_whole_job(tmp_path, capsys):
     trends = (root / "trends.html").read_text()
     assert "Right single-leg squat drop fell from" in trends
     assert main(["demo", "--out", str(tmp_path / "demo")]) == 2  # never over an earlier one
+
+
+def test_report_prints_to_pdf(tmp_path):
+    _chromium()
+    out = tmp_path / "week1.html"
+    assert main(["report", str(WEEKS[0]), "-o", str(out), "--pdf"]) == 0
+    pdf = (tmp_path / "week1.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
