@@ -13,7 +13,7 @@ from hipsense.sim import runner_history, simulate_session
 from .conftest import REPO
 
 SAMPLE = REPO / "sample_data"
-WEEKS = sorted(p for p in SAMPLE.iterdir() if p.is_dir())
+WEEKS = sorted(p for p in SAMPLE.glob("20??-??-??") if p.is_dir())
 
 
 def _truth(folder):
