@@ -1,16 +1,19 @@
-"""An in-process bleak backend whose only peripherals are virtual sensors.
+"""An in-process bleak backend whose peripherals are Python objects.
 
 ``BleakScanner(backend=VirtualScannerBackend)`` and
 ``BleakClient(device, backend=VirtualClientBackend)`` then run bleak's real
 public API (characteristic lookup, notification wrapping, disconnect
-callbacks) against :class:`~hipsense.ble.virtual.VirtualSensor` objects put
-on the air with :func:`advertise`.
+callbacks) against the peripherals put on the air with :func:`advertise`:
+the :class:`~hipsense.ble.virtual.VirtualSensor`, or any object with the same
+few methods (:class:`Peripheral`), such as the fake Polar and WitMotion
+devices of the tests.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.client import BaseBleakClient, NotifyCallback
@@ -20,29 +23,37 @@ from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakDeviceNotFoundError, BleakError
 
-from hipsense.ble.virtual import VirtualSensor
-from hipsense.protocol.codec import (
-    BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, CONFIG_UUID, CONTROL_UUID, DATA_UUID,
-    DEVICE_INFO_SERVICE_UUID, FIRMWARE_UUID, MANUFACTURER_UUID, MODEL_NUMBER_UUID, SERVICE_UUID,
-)
 
 CCCD_UUID = "00002902-0000-1000-8000-00805f9b34fb"
 #: ATT MTU of the virtual link (244-byte payloads, as with data length extension).
 MTU = 247
 
-_on_air: dict[str, VirtualSensor] = {}
+class Peripheral(Protocol):
+    """What the fake backend needs from a peripheral."""
 
-_GATT = (
-    (SERVICE_UUID, ((DATA_UUID, ["notify"]), (CONTROL_UUID, ["write", "notify"]),
-                    (CONFIG_UUID, ["read"]))),
-    (BATTERY_SERVICE_UUID, ((BATTERY_LEVEL_UUID, ["read", "notify"]),)),
-    (DEVICE_INFO_SERVICE_UUID, ((MANUFACTURER_UUID, ["read"]), (MODEL_NUMBER_UUID, ["read"]),
-                                (FIRMWARE_UUID, ["read"]))),
-)
+    name: str
+    address: str
+    on_link_lost: Callable[[], None] | None
+
+    def advertisement(self) -> dict[str, Any]: ...
+
+    def gatt(self) -> tuple[tuple[str, tuple[tuple[str, list[str]], ...]], ...]: ...
+
+    def connect(self, notify: Callable[[str, bytes], None]) -> None: ...
+
+    def disconnect(self) -> None: ...
+
+    def read(self, uuid: str) -> bytes: ...
+
+    def write(self, uuid: str, data: bytes) -> None: ...
 
 
-def advertise(*sensors: VirtualSensor) -> None:
-    """Put virtual sensors on the (in-process) air; replaces earlier ones."""
+_on_air: dict[str, Peripheral] = {}
+
+
+
+def advertise(*sensors: Peripheral) -> None:
+    """Put peripherals on the (in-process) air; replaces earlier ones."""
     _on_air.clear()
     _on_air.update({s.address: s for s in sensors})
 
@@ -73,10 +84,10 @@ class VirtualScannerBackend(BaseBleakScanner):
         await asyncio.sleep(0)
 
 
-def _services() -> BleakGATTServiceCollection:
+def _services(table) -> BleakGATTServiceCollection:
     collection = BleakGATTServiceCollection()
     handle = 1
-    for service_uuid, chars in _GATT:
+    for service_uuid, chars in table:
         service = BleakGATTService(None, handle, service_uuid)
         collection.add_service(service)
         handle += 1
@@ -98,7 +109,7 @@ class VirtualClientBackend(BaseBleakClient):
         super().__init__(address_or_ble_device,
                          disconnected_callback=kwargs.get("disconnected_callback"),
                          timeout=kwargs.get("timeout", 10.0))
-        self._sensor: VirtualSensor | None = None
+        self._sensor: Peripheral | None = None
         self._callbacks: dict[str, NotifyCallback] = {}
 
     @property
@@ -125,7 +136,7 @@ class VirtualClientBackend(BaseBleakClient):
         sensor.on_link_lost = self._link_lost
         self._sensor = sensor
         self._callbacks = {}
-        self.services = _services()
+        self.services = _services(sensor.gatt())
         await asyncio.sleep(0)
 
     def _deliver(self, uuid: str, data: bytes) -> None:
@@ -153,7 +164,7 @@ class VirtualClientBackend(BaseBleakClient):
     async def unpair(self) -> None:
         raise NotImplementedError("the virtual sensor needs no pairing")
 
-    def _connected(self) -> VirtualSensor:
+    def _connected(self) -> Peripheral:
         if self._sensor is None:
             raise BleakError("Not connected")
         return self._sensor

@@ -32,8 +32,9 @@ import numpy as np
 
 from hipsense import __version__
 from hipsense.protocol.codec import (
-    BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, CONFIG_UUID, CONTROL_UUID, DATA_UUID, FIRMWARE_UUID,
-    MANUFACTURER_UUID, MAX_SAMPLES, MODEL_NUMBER_UUID, NAME_PREFIX, SERVICE_UUID, encode_packet,
+    BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, CONFIG_UUID, CONTROL_UUID, DATA_UUID,
+    DEVICE_INFO_SERVICE_UUID, FIRMWARE_UUID, MANUFACTURER_UUID, MAX_SAMPLES, MODEL_NUMBER_UUID,
+    NAME_PREFIX, SERVICE_UUID, encode_packet,
 )
 from hipsense.protocol.commands import CommandError, Config, Op, Result, encode_response, \
     parse_command
@@ -41,6 +42,15 @@ from hipsense.recording import Recording
 from hipsense.sim.imu import Mounting
 from hipsense.sim.movements import SetSpec
 from hipsense.sim.session import SessionSpec, SimulatedSession, simulate_session
+
+#: The hipsense sensor's GATT table: (service, ((characteristic, properties), ...)).
+HIPSENSE_GATT = (
+    (SERVICE_UUID, ((DATA_UUID, ["notify"]), (CONTROL_UUID, ["write", "notify"]),
+                    (CONFIG_UUID, ["read"]))),
+    (BATTERY_SERVICE_UUID, ((BATTERY_LEVEL_UUID, ["read", "notify"]),)),
+    (DEVICE_INFO_SERVICE_UUID, ((MANUFACTURER_UUID, ["read"]), (MODEL_NUMBER_UUID, ["read"]),
+                                (FIRMWARE_UUID, ["read"]))),
+)
 
 FIRMWARE_VERSION = (1, 0, 0)
 MODEL_VIRTUAL = 0
@@ -233,6 +243,10 @@ class VirtualSensor:
         return {"local_name": self.name, "service_uuids": [SERVICE_UUID],
                 "service_data": {BATTERY_SERVICE_UUID: bytes([self.battery_pct])},
                 "rssi": self.rssi_dbm, "tx_power": 0}
+
+    def gatt(self):
+        """The GATT table (services and characteristics with properties)."""
+        return HIPSENSE_GATT
 
     def connect(self, notify: Notify) -> None:
         """A central connects. Fails while the injected outage lasts (real time)."""

@@ -23,9 +23,18 @@ nanoseconds, where the SDK's doubles round to 128 ns).
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from hipsense.devices.base import PacketSink, Samples, SensorDriver, SensorInfo, StreamConfig, \
+    StreamDecoder
+from hipsense.devices.clock import ClockFit
 
 PMD_SERVICE_UUID = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
 PMD_CONTROL_UUID = "fb005c81-02e7-f387-1cad-8acd2d8df0c8"
@@ -178,3 +187,184 @@ def decode_pmd_frame(data: bytes, *, previous_timestamp_ns: int | None = None,
         raise PmdFrameError("the frame decodes to non-finite values")
     times = sample_timestamps_ns(timestamp, len(samples), previous_timestamp_ns, sample_rate_hz)
     return PmdFrame(kind, ftype, compressed, timestamp, samples, times)
+
+
+# ---- the control point ----------------------------------------------------------------
+OP_GET_SETTINGS, OP_START, OP_STOP = 0x01, 0x02, 0x03
+SETTING_SAMPLE_RATE, SETTING_RESOLUTION, SETTING_RANGE, SETTING_FACTOR = 0, 1, 2, 5
+_SETTING_SIZE = {0: 2, 1: 2, 2: 2, 3: 4, 4: 1, 5: 4}
+STATUS = ("success", "invalid op code", "invalid measurement type", "not supported",
+          "invalid length", "invalid parameter", "already in state", "invalid resolution",
+          "invalid sample rate", "invalid range", "invalid MTU", "invalid number of channels",
+          "invalid state", "device in charger", "disk full")
+
+
+def start_command(mtype: int, rate_hz: int, resolution_bits: int = 16,
+                  range_value: int | None = None) -> bytes:
+    """Start streaming one measurement with its settings (each: type, count 1, value)."""
+    out = bytes([OP_START, mtype, SETTING_SAMPLE_RATE, 1]) + rate_hz.to_bytes(2, "little")
+    out += bytes([SETTING_RESOLUTION, 1]) + resolution_bits.to_bytes(2, "little")
+    if range_value is not None:
+        out += bytes([SETTING_RANGE, 1]) + range_value.to_bytes(2, "little")
+    return out
+
+
+def stop_command(mtype: int) -> bytes:
+    return bytes([OP_STOP, mtype])
+
+
+def parse_settings(params: bytes) -> dict[int, list[float]]:
+    """Settings as type -> values (the factor as float32, the rest as integers)."""
+    out: dict[int, list[float]] = {}
+    i = 0
+    while i + 2 <= len(params):
+        kind, count = params[i], params[i + 1]
+        size = _SETTING_SIZE.get(kind)
+        if size is None or i + 2 + size * count > len(params):
+            raise PmdFrameError(f"settings byte {i}: unknown or cut-short setting {kind}")
+        raw = params[i + 2:i + 2 + size * count]
+        if kind == SETTING_FACTOR:
+            out[kind] = list(np.frombuffer(raw, dtype="<f4").astype(float))
+        else:
+            out[kind] = [int.from_bytes(raw[k:k + size], "little")
+                         for k in range(0, len(raw), size)]
+        i += 2 + size * count
+    return out
+
+
+def parse_response(data: bytes) -> tuple[int, int, int, bytes]:
+    """(op code, measurement type, status, parameters) of a control-point response."""
+    data = bytes(data)
+    if len(data) < 4 or data[0] != 0xF0:
+        raise PmdFrameError(f"not a PMD control-point response: {data.hex()}")
+    status = data[3]
+    return data[1], data[2], status, data[5:] if status == 0 and len(data) > 5 else b""
+
+
+# ---- the stream -----------------------------------------------------------------------
+class PolarDecoder(StreamDecoder):
+    """ACC and GYRO frames of one connection into 6-axis samples.
+
+    The two streams arrive in separate frames with their own timestamps;
+    each ACC sample gets the GYRO value interpolated at its time, once GYRO
+    data covers it. Units: mG to g; the sensor clock is the PMD timestamp (s
+    since 2000-01-01).
+    """
+
+    def __init__(self, config: StreamConfig, factors: dict[int, float]) -> None:
+        self.config = config
+        self.factors = factors
+        self.clock = ClockFit()
+        self._previous: dict[int, int | None] = {ACC: None, GYRO: None}
+        self._acc = (np.zeros(0), np.zeros((0, 3)))
+        self._gyr = (np.zeros(0), np.zeros((0, 3)))
+        self.bad: Counter = Counter()
+        self.samples = 0
+
+    def feed(self, host_time_s: np.ndarray, payloads: list[bytes]) -> Samples:
+        bad: Counter = Counter()
+        for host, data in zip(host_time_s, payloads):
+            try:
+                mtype = data[0] if data else -1
+                frame = decode_pmd_frame(data, previous_timestamp_ns=self._previous.get(mtype),
+                                         sample_rate_hz=self.config.rate_hz,
+                                         factor=self.factors.get(mtype, 1.0))
+            except PmdFrameError as exc:
+                bad[str(exc).split(":")[0][:40]] += 1
+                continue
+            self._previous[mtype] = frame.timestamp_ns
+            t = frame.timestamps_ns / 1e9
+            if frame.kind == "acc":
+                self._acc = (np.r_[self._acc[0], t], np.vstack([self._acc[1], frame.samples]))
+                self.clock.add(t[-1:], [host])
+            else:
+                self._gyr = (np.r_[self._gyr[0], t], np.vstack([self._gyr[1], frame.samples]))
+        self.bad.update(bad)
+        ta, va = self._acc
+        tg, vg = self._gyr
+        ready = ta <= tg[-1] if tg.size else np.zeros(ta.size, dtype=bool)
+        ready &= ta >= (tg[0] if tg.size else np.inf)
+        t_out = ta[ready]
+        gyr = np.column_stack([np.interp(t_out, tg, vg[:, i]) for i in range(3)]) \
+            if t_out.size else np.zeros((0, 3))
+        self._acc = (ta[~ready & (ta > (tg[-1] if tg.size else -np.inf))],
+                     va[~ready & (ta > (tg[-1] if tg.size else -np.inf))])
+        if tg.size > 2:  # keep the GYRO samples still needed for interpolation
+            self._gyr = (tg[-2:], vg[-2:])
+        self.samples += int(t_out.size)
+        return Samples(t_out, self.clock.host_at(t_out), va[ready] / 1000.0, gyr,
+                       bad=dict(bad))
+
+    def stats(self) -> dict[str, Any]:
+        return {"samples": self.samples, "bad_frames": dict(self.bad),
+                "clock_offset_s": round(self.clock.offset_s, 6) if self.clock.ready else None,
+                "clock_drift_ppm": round(self.clock.drift_ppm, 2) if self.clock.ready else None}
+
+
+class PolarDriver(SensorDriver):
+    """A Polar Verity Sense streaming ACC and GYRO over PMD (SDK mode rates)."""
+
+    family = "polar"
+    RATES_HZ = (26, 52, 104, 208, 416)
+
+    def __init__(self, device: Any, *, backend: Any = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._device, self._backend, self.clock = device, backend, clock
+        self._client: Any = None
+        self._responses: asyncio.Queue[bytes] = asyncio.Queue()
+        self.factors: dict[int, float] = {}
+        self.on_link = None
+
+    async def connect(self) -> SensorInfo:
+        from bleak import BleakClient
+        from bleak.exc import BleakError
+
+        from hipsense.devices.hipsense import SensorError
+
+        self._client = BleakClient(self._device, backend=self._backend)
+        try:
+            await self._client.connect()
+            await self._client.start_notify(PMD_CONTROL_UUID,
+                                            lambda _c, d: self._responses.put_nowait(bytes(d)))
+        except (BleakError, OSError) as exc:
+            raise SensorError(f"cannot connect to the Polar sensor: {exc}") from None
+        return SensorInfo("polar", self._client.name, self._client.address)
+
+    async def _command(self, data: bytes) -> bytes:
+        from hipsense.devices.hipsense import SensorError
+
+        await self._client.write_gatt_char(PMD_CONTROL_UUID, data, response=True)
+        try:
+            answer = await asyncio.wait_for(self._responses.get(), 5.0)
+        except asyncio.TimeoutError:
+            raise SensorError("the Polar sensor did not answer") from None
+        op, mtype, status, params = parse_response(answer)
+        if status != 0:
+            what = STATUS[status] if status < len(STATUS) else f"status {status}"
+            raise SensorError(f"the Polar sensor refused to {'start' if op == OP_START else 'stop'}"
+                              f" {KINDS.get(mtype, mtype)}: {what}")
+        return params
+
+    async def start(self, on_packet: PacketSink, rate_hz: float | None = None) -> StreamConfig:
+        rate = int(rate_hz or 104)
+        clock = self.clock
+        await self._client.start_notify(PMD_DATA_UUID,
+                                        lambda _c, d: on_packet(clock(), bytes(d)))
+        for mtype in (ACC, GYRO):
+            params = await self._command(start_command(mtype, rate))
+            factor = parse_settings(params).get(SETTING_FACTOR, [1.0])[0]
+            self.factors[mtype] = factor
+        return StreamConfig(float(rate), 8.0, 2000.0, 0.001, self.factors[GYRO],
+                            model="Polar Verity Sense")
+
+    async def stop(self) -> None:
+        for mtype in (ACC, GYRO):
+            await self._command(stop_command(mtype))
+        await self._client.stop_notify(PMD_DATA_UUID)
+
+    async def disconnect(self) -> None:
+        if self._client is not None:
+            await self._client.disconnect()
+
+    def decoder(self, config: StreamConfig) -> PolarDecoder:
+        return PolarDecoder(config, dict(self.factors))

@@ -1,0 +1,116 @@
+"""A fake Polar Verity Sense for the in-process bleak backend: it answers the
+PMD control point as the real one does (settings, start with a factor,
+stop, error statuses) and streams a simulated recording in delta-compressed
+ACC (type 1, mG) and GYRO (type 0, int16 times the factor) frames."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+
+from hipsense.devices.polar import (
+    ACC, GYRO, OP_START, OP_STOP, PMD_CONTROL_UUID, PMD_DATA_UUID, PMD_SERVICE_UUID,
+)
+from hipsense.recording import Recording
+
+GYRO_FACTOR = np.float32(0.0152587890625)  # 500 / 32768 deg/s per count
+SECONDS_2000_OFFSET = 800_000_000.0  # sensor time 0 is this many s after 2000-01-01
+
+
+def _le(value: int, nbytes: int) -> bytes:
+    return (int(value) % (1 << (8 * nbytes))).to_bytes(nbytes, "little")
+
+
+def delta_payload(samples: np.ndarray, ref_bytes: int = 2) -> bytes:
+    """Reference sample, then one block of deltas packed LSB first."""
+    samples = np.asarray(samples, dtype=np.int64)
+    out = b"".join(_le(v, ref_bytes) for v in samples[0])
+    deltas = np.diff(samples, axis=0)
+    if len(deltas):
+        width = max(1, int(np.max(np.abs(deltas))).bit_length() + 1)
+        bits = []
+        for d in deltas.ravel():
+            u = int(d) % (1 << width)
+            bits += [(u >> i) & 1 for i in range(width)]
+        bits += [0] * (-len(bits) % 8)
+        packed = bytes(sum(b << i for i, b in enumerate(bits[k:k + 8]))
+                       for k in range(0, len(bits), 8))
+        out += bytes([width, len(deltas)]) + packed
+    return out
+
+
+def frame(mtype: int, frame_type: int, ts_ns: int, payload: bytes) -> bytes:
+    return bytes([mtype]) + int(ts_ns).to_bytes(8, "little") + bytes([frame_type]) + payload
+
+
+class FakeVeritySense:
+    name = "Polar Sense B5A1E0A3"
+    address = "A0:9E:1A:B5:A1:E0"
+
+    def __init__(self, rec: Recording, per_frame: int = 9) -> None:
+        self.rec, self.per_frame = rec, per_frame
+        self.on_link_lost = None
+        self._notify = None
+        self.streaming: set[int] = set()
+        self._task: asyncio.Task | None = None
+        self.finished = asyncio.Event()
+
+    def advertisement(self):
+        return {"local_name": self.name, "service_uuids": [PMD_SERVICE_UUID],
+                "service_data": {}, "rssi": -64, "tx_power": 0}
+
+    def gatt(self):
+        return ((PMD_SERVICE_UUID, ((PMD_CONTROL_UUID, ["read", "write", "notify"]),
+                                    (PMD_DATA_UUID, ["notify"]))),)
+
+    def connect(self, notify) -> None:
+        self._notify = notify
+
+    def disconnect(self) -> None:
+        self.streaming.clear()
+        self._notify = None
+
+    def read(self, uuid: str) -> bytes:
+        return bytes([0x0F, 0x05])  # ACC and GYRO supported
+
+    def write(self, uuid: str, data: bytes) -> None:
+        op, mtype = data[0], data[1] if len(data) > 1 else 0
+        if op == OP_START:
+            rate = int.from_bytes(data[4:6], "little") if len(data) >= 6 else 0
+            if mtype not in (ACC, GYRO):
+                self._answer(op, mtype, 2)
+            elif mtype in self.streaming:
+                self._answer(op, mtype, 6)  # already in state
+            elif rate != round(self.rec.median_rate_hz()):
+                self._answer(op, mtype, 8)  # invalid sample rate
+            else:
+                self.streaming.add(mtype)
+                factor = b"\x05\x01" + np.float32(
+                    GYRO_FACTOR if mtype == GYRO else 1.0).tobytes()
+                self._answer(op, mtype, 0, b"\x00" + factor)
+                if self.streaming == {ACC, GYRO}:
+                    self._task = asyncio.get_running_loop().create_task(self._stream())
+        elif op == OP_STOP:
+            self._answer(op, mtype, 0 if mtype in self.streaming else 12)
+            self.streaming.discard(mtype)
+        else:
+            self._answer(op, mtype, 1)
+
+    def _answer(self, op: int, mtype: int, status: int, params: bytes = b"") -> None:
+        if self._notify is not None:
+            self._notify(PMD_CONTROL_UUID, bytes([0xF0, op, mtype, status]) + params)
+
+    async def _stream(self) -> None:
+        t_ns = np.round((self.rec.time_s + SECONDS_2000_OFFSET) * 1e9).astype(np.int64)
+        acc = np.round(self.rec.acc_g * 1000.0)
+        gyr = np.round(self.rec.gyr_dps / float(GYRO_FACTOR))
+        for i in range(0, len(t_ns), self.per_frame):
+            j = min(i + self.per_frame, len(t_ns))
+            if not self.streaming or self._notify is None:
+                return
+            self._notify(PMD_DATA_UUID, frame(ACC, 0x81, t_ns[j - 1], delta_payload(acc[i:j])))
+            # GYRO frames lag: the sensor's two streams are not aligned
+            self._notify(PMD_DATA_UUID, frame(GYRO, 0x80, t_ns[j - 1], delta_payload(gyr[i:j])))
+            await asyncio.sleep(0)
+        self.finished.set()
