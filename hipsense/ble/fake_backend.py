@@ -182,8 +182,9 @@ class VirtualClientBackend(BaseBleakClient):
     async def write_gatt_char(self, characteristic: BleakGATTCharacteristic, data: Any,
                               response: bool) -> None:
         sensor = self._connected()
-        if not response:
-            raise BleakError(f"{characteristic.uuid}: write without response not permitted")
+        allowed = "write" if response else "write-without-response"
+        if allowed not in characteristic.properties:
+            raise BleakError(f"{characteristic.uuid}: {allowed} not permitted")
         await asyncio.sleep(0)
         sensor.write(characteristic.uuid, bytes(data))
 
