@@ -74,9 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write into session folders that already exist")
     sim.set_defaults(func=_cmd_simulate)
 
-    scan = sub.add_parser("scan", help="list the hipsense sensors in range",
-                          description="Scan for hipsense sensors: name, address, signal "
-                                      "strength and battery.")
+    scan = sub.add_parser("scan", help="list the sensors in range hipsense can use",
+                          description="Scan for hipsense, Polar and WitMotion sensors: name, "
+                                      "family, address, signal strength and battery.")
     scan.add_argument("--timeout", type=float, default=5.0, help="seconds to listen (default 5)")
     scan.add_argument("--virtual", action="store_true",
                       help="scan the in-process air of the virtual sensor instead of the radio")
@@ -88,10 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
                     "live feedback, and write the session folder (plus a raw packet log "
                     "that `hipsense recover` can rebuild it from after a crash).")
     rec.add_argument("--out", type=Path, required=True, help="new session folder")
-    rec.add_argument("--sensor", default="auto", metavar="auto|virtual|ADDRESS",
-                     help="which sensor: the nearest hipsense sensor, or the virtual one when "
-                          "none is found (auto, the default), one address, or the simulated "
-                          "virtual sensor (virtual)")
+    rec.add_argument("--sensor", default="auto",
+                     metavar="auto|virtual|hipsense|polar|witmotion|ADDRESS",
+                     help="which sensor: the nearest one hipsense can use, or the virtual one "
+                          "when none is found (auto, the default); the nearest of a family "
+                          "(hipsense, polar: Verity Sense, witmotion: WT901BLE); one address; "
+                          "or the simulated virtual sensor (virtual)")
     rec.add_argument("--seed", type=int, default=1,
                      help="virtual sensor: the simulated session's seed (as `simulate --seed`)")
     rec.add_argument("--exercises", type=_exercise_list, default=None,
@@ -336,12 +338,12 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         backend = VirtualScannerBackend
     found = asyncio.run(scan(args.timeout, backend=backend))
     if not found:
-        raise HipsenseError("no hipsense sensor found: switch it on and bring it close")
-    table = Table(title="hipsense sensors in range")
-    for col in ("name", "address", "signal dBm", "battery %"):
+        raise HipsenseError("no sensor found: switch it on and bring it close")
+    table = Table(title="sensors in range")
+    for col in ("name", "family", "address", "signal dBm", "battery %"):
         table.add_column(col)
     for info, _ in found:
-        table.add_row(info.name, info.address, str(info.rssi_dbm),
+        table.add_row(info.name, info.family, info.address, str(info.rssi_dbm),
                       "?" if info.battery_pct is None else str(info.battery_pct))
     Console().print(table)
     return EXIT_OK

@@ -48,8 +48,10 @@ class FakeVeritySense:
     name = "Polar Sense B5A1E0A3"
     address = "A0:9E:1A:B5:A1:E0"
 
-    def __init__(self, rec: Recording, per_frame: int = 9) -> None:
-        self.rec, self.per_frame = rec, per_frame
+    def __init__(self, *recordings: Recording, per_frame: int = 9) -> None:
+        """Streams the recordings one after the other, one per ACC+GYRO start."""
+        self.recordings, self.per_frame = list(recordings), per_frame
+        self.rec = self.recordings[0]
         self.on_link_lost = None
         self._notify = None
         self.streaming: set[int] = set()
@@ -82,14 +84,16 @@ class FakeVeritySense:
                 self._answer(op, mtype, 2)
             elif mtype in self.streaming:
                 self._answer(op, mtype, 6)  # already in state
-            elif rate != round(self.rec.median_rate_hz()):
+            elif rate not in (26, 52, 104, 208, 416):
                 self._answer(op, mtype, 8)  # invalid sample rate
             else:
                 self.streaming.add(mtype)
                 factor = b"\x05\x01" + np.float32(
                     GYRO_FACTOR if mtype == GYRO else 1.0).tobytes()
                 self._answer(op, mtype, 0, b"\x00" + factor)
-                if self.streaming == {ACC, GYRO}:
+                if self.streaming == {ACC, GYRO} and self.recordings:
+                    self.rec = self.recordings.pop(0)
+                    self.finished.clear()
                     self._task = asyncio.get_running_loop().create_task(self._stream())
         elif op == OP_STOP:
             self._answer(op, mtype, 0 if mtype in self.streaming else 12)

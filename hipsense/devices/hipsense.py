@@ -18,7 +18,6 @@ from hipsense.devices.base import PacketSink, SensorDriver, SensorInfo, StreamCo
 from hipsense.errors import HipsenseError
 from hipsense.protocol.codec import (
     BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, CONTROL_UUID, DATA_UUID, MODEL_NUMBER_UUID,
-    NAME_PREFIX, SERVICE_UUID,
 )
 from hipsense.protocol.commands import Config, Op, Result, encode_command, parse_response
 from hipsense.protocol.stream import HipsenseDecoder
@@ -34,21 +33,25 @@ class SensorError(HipsenseError):
 
 async def scan(timeout_s: float = 5.0, *, backend: type[BaseBleakScanner] | None = None
                ) -> list[tuple[SensorInfo, BLEDevice]]:
-    """hipsense sensors in range, strongest first: name, address, RSSI and the
-    battery level when the sensor advertises it (Battery service data)."""
+    """Sensors hipsense can use, strongest first: hipsense sensors, Polar
+    sensors (PMD service or "Polar" name) and WitMotion IMUs (service ffe5 or
+    "WT" name), with name, address, RSSI and the battery level when the
+    sensor advertises it (Battery service data)."""
+    from hipsense.devices import family_of
+
     try:
-        found = await BleakScanner.discover(timeout_s, return_adv=True,
-                                            service_uuids=[SERVICE_UUID], backend=backend)
+        found = await BleakScanner.discover(timeout_s, return_adv=True, backend=backend)
     except (BleakError, OSError) as exc:
         raise SensorError(f"Bluetooth is not available here ({exc or type(exc).__name__}); "
                           "the virtual sensor works without it (--sensor virtual)") from None
     out = []
     for device, adv in found.values():
         name = adv.local_name or device.name or ""
-        if SERVICE_UUID not in adv.service_uuids and not name.startswith(NAME_PREFIX):
+        family = family_of(name, [u.lower() for u in adv.service_uuids])
+        if family is None:
             continue
         battery = adv.service_data.get(BATTERY_SERVICE_UUID)
-        out.append((SensorInfo("hipsense", name, device.address, adv.rssi,
+        out.append((SensorInfo(family, name, device.address, adv.rssi,
                                battery[0] if battery else None), device))
     return sorted(out, key=lambda x: -(x[0].rssi_dbm or -999))
 

@@ -251,9 +251,10 @@ class PolarDecoder(StreamDecoder):
     since 2000-01-01).
     """
 
-    def __init__(self, config: StreamConfig, factors: dict[int, float]) -> None:
+    def __init__(self, config: StreamConfig) -> None:
         self.config = config
-        self.factors = factors
+        # the start responses' factors, kept in the configuration (ACC in g per mG-count)
+        self.factors = {ACC: config.acc_g_per_lsb * 1000.0, GYRO: config.gyr_dps_per_lsb}
         self.clock = ClockFit()
         self._previous: dict[int, int | None] = {ACC: None, GYRO: None}
         self._acc = (np.zeros(0), np.zeros((0, 3)))
@@ -354,8 +355,8 @@ class PolarDriver(SensorDriver):
             params = await self._command(start_command(mtype, rate))
             factor = parse_settings(params).get(SETTING_FACTOR, [1.0])[0]
             self.factors[mtype] = factor
-        return StreamConfig(float(rate), 8.0, 2000.0, 0.001, self.factors[GYRO],
-                            model="Polar Verity Sense")
+        return StreamConfig(float(rate), 8.0, 2000.0, self.factors[ACC] / 1000.0,
+                            self.factors[GYRO], model="Polar Verity Sense")
 
     async def stop(self) -> None:
         for mtype in (ACC, GYRO):
@@ -367,4 +368,4 @@ class PolarDriver(SensorDriver):
             await self._client.disconnect()
 
     def decoder(self, config: StreamConfig) -> PolarDecoder:
-        return PolarDecoder(config, dict(self.factors))
+        return PolarDecoder(config)

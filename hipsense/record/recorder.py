@@ -179,7 +179,13 @@ class Recorder:
         wearer_done = self.wearer(exercise, side) if self.wearer else None
         self.ui.stop_set.clear()
         self._queue.clear()
-        config = await self.driver.start(lambda h, p: self._queue.append((h, p)), self.rate_hz)
+        try:
+            config = await self.driver.start(lambda h, p: self._queue.append((h, p)),
+                                             self.rate_hz)
+        except BaseException:
+            if asyncio.iscoroutine(wearer_done):
+                wearer_done.close()
+            raise
         if self._decoder is None:
             self._config, self._decoder = config, self.driver.decoder(config)
             self._log.event(self._now(), "stream", family=self.driver.family,

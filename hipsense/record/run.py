@@ -19,7 +19,7 @@ from hipsense.recording import Session
 @dataclass
 class RecordArgs:
     out: Path
-    sensor: str = "auto"          # "auto", "virtual" or a Bluetooth address
+    sensor: str = "auto"          # "auto", "virtual", a family or a Bluetooth address
     seed: int = 1
     unattended: bool = False
     speed: float | None = None    # virtual sensor: None = as fast as possible unattended
@@ -57,7 +57,8 @@ def record(args: RecordArgs) -> Session:
 
 
 async def _record(args: RecordArgs) -> Session:
-    from hipsense.devices.hipsense import HipsenseDriver, SensorError, scan
+    from hipsense.devices import FAMILIES, driver_for
+    from hipsense.devices.hipsense import SensorError, scan
     from hipsense.live.view import ConsoleUI, ScriptedUI
 
     plan = Plan.programme()
@@ -77,15 +78,17 @@ async def _record(args: RecordArgs) -> Session:
                 raise
             ui.say(f"{exc}.")
             found = []
-        if args.sensor != "auto":
+        if args.sensor in FAMILIES:
+            found = [f for f in found if f[0].family == args.sensor]
+        elif args.sensor != "auto":
             found = [f for f in found if f[0].address.lower() == args.sensor.lower()]
-            if not found:
-                raise HipsenseError(f"sensor {args.sensor} not found: switch it on and bring "
-                                    "it close")
+        if args.sensor != "auto" and not found:
+            raise HipsenseError(f"no {args.sensor} sensor found: switch it on and bring it "
+                                "close")
         if found:
             info = found[0][0]
-            ui.say(f"Found {info.name} ({info.address}, {info.rssi_dbm} dBm).")
-            driver = HipsenseDriver(found[0][1])
+            ui.say(f"Found {info.name} ({info.family}, {info.address}, {info.rssi_dbm} dBm).")
+            driver = driver_for(info.family, found[0][1])
         else:
             ui.say("[bold]No hipsense sensor found: recording from the virtual sensor "
                    "(a simulated runner).[/bold]")
