@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 from scipy.interpolate import CubicSpline
 
+from hipsense.analysis.acc_only import NOTE as ACC_ONLY_NOTE
+from hipsense.analysis.acc_only import tilt_rate_dps
 from hipsense.analysis.angles import angle_between_deg, angle_signals
 from hipsense.analysis.calibration import (
     NOMINAL_AXES, Calibration, PelvisAxes, axes_from_posture, calibrate,
@@ -42,13 +44,21 @@ MAX_BRIDGE_S = 0.5
 
 
 def analyze(session: Session) -> SessionResult:
-    """Analyse every set of a session (see measurements.md for what is measured)."""
+    """Analyse every set of a session (see measurements.md for what is measured).
+
+    A sensor without a gyroscope (session.json ``"sensor": {"gyroscope": false}``)
+    gets a tilt rate derived from its accelerometer instead, and a data-quality
+    note on every set.
+    """
+    sensor = session.metadata.get("sensor") if isinstance(session.metadata.get("sensor"),
+                                                          dict) else {}
+    no_gyro = sensor.get("gyroscope") is False
+    if no_gyro:
+        session = _with_tilt_rate(session)
     cal = None
     if session.calibration is not None:
         c = session.calibration
         cal = calibrate(c.time_s, c.acc_g, c.gyr_dps)
-    sensor = session.metadata.get("sensor") if isinstance(session.metadata.get("sensor"),
-                                                          dict) else {}
     # the gravity filter runs once over all sets (one vectorised pass is much
     # cheaper than one per set); each set is its own segment
     prepared = {i: _prepare(rec, cal) for i, (_, rec) in enumerate(session.sets)
@@ -58,7 +68,20 @@ def analyze(session: Session) -> SessionResult:
     sets = [analyze_set(info, rec, cal, sensor,
                         _prepared=(*prepared[i], ups.pop(0)) if i in prepared else None)
             for i, (info, rec) in enumerate(session.sets)]
+    if no_gyro:
+        for s in sets:
+            s.flags.append(Flag("data_quality", "info", ACC_ONLY_NOTE))
     return SessionResult(sets, compare_sides(sets), _calibration_json(cal))
+
+
+def _with_tilt_rate(session: Session) -> Session:
+    """The session with each recording's gyroscope replaced by the tilt rate
+    derived from its accelerometer."""
+    def swap(rec: Recording) -> Recording:
+        return Recording(rec.time_s, rec.acc_g, tilt_rate_dps(rec.time_s, rec.acc_g), rec.extra)
+
+    cal = swap(session.calibration) if session.calibration is not None else None
+    return Session(session.metadata, cal, [(info, swap(rec)) for info, rec in session.sets])
 
 
 def _long_enough(rec: Recording) -> bool:
