@@ -73,25 +73,30 @@ class FakeVeritySense:
         self.streaming.clear()
         self._notify = None
 
+    #: the feature read: 0x0F, then a bit per measurement type (PPG 1, ACC 2, GYRO 5)
+    features = (1 << 1) | (1 << 2) | (1 << 5)
+    rates = (26, 52, 104, 208, 416)
+
     def read(self, uuid: str) -> bytes:
-        return bytes([0x0F, 0x05])  # ACC and GYRO supported
+        return bytes([0x0F, self.features])
 
     def write(self, uuid: str, data: bytes) -> None:
         op, mtype = data[0], data[1] if len(data) > 1 else 0
         if op == OP_START:
             rate = int.from_bytes(data[4:6], "little") if len(data) >= 6 else 0
-            if mtype not in (ACC, GYRO):
+            if mtype not in (ACC, GYRO) or not self.features & (1 << mtype):
                 self._answer(op, mtype, 2)
             elif mtype in self.streaming:
                 self._answer(op, mtype, 6)  # already in state
-            elif rate not in (26, 52, 104, 208, 416):
+            elif rate not in self.rates:
                 self._answer(op, mtype, 8)  # invalid sample rate
             else:
                 self.streaming.add(mtype)
                 factor = b"\x05\x01" + np.float32(
                     GYRO_FACTOR if mtype == GYRO else 1.0).tobytes()
                 self._answer(op, mtype, 0, b"\x00" + factor)
-                if self.streaming == {ACC, GYRO} and self.recordings:
+                wanted = {ACC, GYRO} if self.features & (1 << GYRO) else {ACC}
+                if self.streaming == wanted and self.recordings:
                     self.rec = self.recordings.pop(0)
                     self.finished.clear()
                     self._task = asyncio.get_running_loop().create_task(self._stream())
@@ -114,7 +119,8 @@ class FakeVeritySense:
             if not self.streaming or self._notify is None:
                 return
             self._notify(PMD_DATA_UUID, frame(ACC, 0x81, t_ns[j - 1], delta_payload(acc[i:j])))
-            # GYRO frames lag: the sensor's two streams are not aligned
-            self._notify(PMD_DATA_UUID, frame(GYRO, 0x80, t_ns[j - 1], delta_payload(gyr[i:j])))
+            if GYRO in self.streaming:
+                self._notify(PMD_DATA_UUID, frame(GYRO, 0x80, t_ns[j - 1],
+                                                  delta_payload(gyr[i:j])))
             await asyncio.sleep(0)
         self.finished.set()

@@ -97,3 +97,42 @@ def test_a_session_recorded_from_a_polar_sensor(tmp_path):
                  str(tmp_path / "again")]) == 0
     for name in ("calibration.csv", "set01.csv"):
         assert (tmp_path / "again" / name).read_bytes() == (tmp_path / "rec" / name).read_bytes()
+
+
+class FakeH10(FakeVeritySense):
+    name = "Polar H10 A1B2C3D4"
+    features = (1 << 0) | (1 << 2)  # ECG and ACC: no gyroscope
+    rates = (25, 50, 100, 200)
+
+
+def test_an_h10_session_is_analysed_from_the_accelerometer_alone(tmp_path):
+    from hipsense import analyze_session
+    from hipsense.analysis.acc_only import NOTE
+    from hipsense.io import read_session
+    from hipsense.live.view import ScriptedUI
+    from hipsense.record.recorder import Plan, Recorder
+
+    sim = simulate_session(SessionSpec((SetSpec("single_leg_squat", "left", reps=9),),
+                                       rate_hz=100.0), 6)
+    device = FakeH10(sim.session.calibration, sim.session.sets[0][1])
+    advertise(device)
+
+    async def go():
+        driver = PolarDriver(device.address, backend=VirtualClientBackend)
+        recorder = Recorder(driver, tmp_path / "rec", ScriptedUI(),
+                            wearer=lambda e, s: device.finished.wait())
+        await recorder.run(Plan([("single_leg_squat", "left")]))
+        return driver
+
+    driver = asyncio.run(go())
+    assert driver.measurements == (2,)
+    saved = read_session(tmp_path / "rec")
+    assert saved.metadata["sensor"]["gyroscope"] is False
+    assert saved.metadata["sensor"]["model"] == "Polar H10"
+    assert not saved.sets[0][1].gyr_dps.any()
+    result = analyze_session(tmp_path / "rec")
+    squat = result.sets[0]
+    assert squat.rep_count == 9
+    truth = sim.truth["sets"][0]["medians"]["pelvic_drop_deg"]
+    assert abs(squat.medians["pelvic_drop_deg"] - truth) < 1.5
+    assert any(f.message == NOTE for f in squat.flags)

@@ -44,17 +44,21 @@ class StreamConfig:
     gyr_dps_per_lsb: float
     model: str = ""
     firmware: str = ""
+    #: False for accelerometer-only sensors (their gyroscope columns are zeros)
+    gyroscope: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return {"model": self.model, "firmware": self.firmware, "rate_hz": self.rate_hz,
                 "acc_range_g": self.acc_range_g, "gyr_range_dps": self.gyr_range_dps,
-                "acc_g_per_lsb": self.acc_g_per_lsb, "gyr_dps_per_lsb": self.gyr_dps_per_lsb}
+                "acc_g_per_lsb": self.acc_g_per_lsb, "gyr_dps_per_lsb": self.gyr_dps_per_lsb,
+                "gyroscope": self.gyroscope}
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> StreamConfig:
         return cls(float(obj["rate_hz"]), float(obj["acc_range_g"]), float(obj["gyr_range_dps"]),
                    float(obj["acc_g_per_lsb"]), float(obj["gyr_dps_per_lsb"]),
-                   str(obj.get("model", "")), str(obj.get("firmware", "")))
+                   str(obj.get("model", "")), str(obj.get("firmware", "")),
+                   bool(obj.get("gyroscope", True)))
 
 
 @dataclass

@@ -282,6 +282,11 @@ class PolarDecoder(StreamDecoder):
                 self._gyr = (np.r_[self._gyr[0], t], np.vstack([self._gyr[1], frame.samples]))
         self.bad.update(bad)
         ta, va = self._acc
+        if not self.config.gyroscope:  # H10: ACC only, the gyroscope columns stay zero
+            self._acc = (np.zeros(0), np.zeros((0, 3)))
+            self.samples += int(ta.size)
+            return Samples(ta, self.clock.host_at(ta), va / 1000.0, np.zeros((ta.size, 3)),
+                           bad=dict(bad))
         tg, vg = self._gyr
         ready = ta <= tg[-1] if tg.size else np.zeros(ta.size, dtype=bool)
         ready &= ta >= (tg[0] if tg.size else np.inf)
@@ -303,7 +308,9 @@ class PolarDecoder(StreamDecoder):
 
 
 class PolarDriver(SensorDriver):
-    """A Polar Verity Sense streaming ACC and GYRO over PMD (SDK mode rates)."""
+    """A Polar sensor over PMD: Verity Sense (ACC and GYRO, SDK-mode rates) or
+    H10 (ACC only, 25-200 Hz). Which measurements exist comes from the
+    control point's feature read (byte 1: one bit per measurement type)."""
 
     family = "polar"
     RATES_HZ = (26, 52, 104, 208, 416)
@@ -314,6 +321,7 @@ class PolarDriver(SensorDriver):
         self._client: Any = None
         self._responses: asyncio.Queue[bytes] = asyncio.Queue()
         self.factors: dict[int, float] = {}
+        self.measurements: tuple[int, ...] = (ACC, GYRO)
         self.on_link = None
 
     async def connect(self) -> SensorInfo:
@@ -327,8 +335,13 @@ class PolarDriver(SensorDriver):
             await self._client.connect()
             await self._client.start_notify(PMD_CONTROL_UUID,
                                             lambda _c, d: self._responses.put_nowait(bytes(d)))
+            features = bytes(await self._client.read_gatt_char(PMD_CONTROL_UUID))
         except (BleakError, OSError) as exc:
             raise SensorError(f"cannot connect to the Polar sensor: {exc}") from None
+        bits = features[1] if len(features) > 1 and features[0] == 0x0F else 0
+        if not bits & (1 << ACC):
+            raise SensorError(f"{self._client.name} does not stream acceleration")
+        self.measurements = (ACC, GYRO) if bits & (1 << GYRO) else (ACC,)
         return SensorInfo("polar", self._client.name, self._client.address)
 
     async def _command(self, data: bytes) -> bytes:
@@ -347,19 +360,21 @@ class PolarDriver(SensorDriver):
         return params
 
     async def start(self, on_packet: PacketSink, rate_hz: float | None = None) -> StreamConfig:
-        rate = int(rate_hz or 104)
+        gyro = GYRO in self.measurements
+        rate = int(rate_hz or (104 if gyro else 100))
         clock = self.clock
         await self._client.start_notify(PMD_DATA_UUID,
                                         lambda _c, d: on_packet(clock(), bytes(d)))
-        for mtype in (ACC, GYRO):
+        self.factors = {GYRO: 0.0}
+        for mtype in self.measurements:
             params = await self._command(start_command(mtype, rate))
-            factor = parse_settings(params).get(SETTING_FACTOR, [1.0])[0]
-            self.factors[mtype] = factor
+            self.factors[mtype] = parse_settings(params).get(SETTING_FACTOR, [1.0])[0]
         return StreamConfig(float(rate), 8.0, 2000.0, self.factors[ACC] / 1000.0,
-                            self.factors[GYRO], model="Polar Verity Sense")
+                            self.factors[GYRO], model="Polar Verity Sense" if gyro else
+                            "Polar H10", gyroscope=gyro)
 
     async def stop(self) -> None:
-        for mtype in (ACC, GYRO):
+        for mtype in self.measurements:
             await self._command(stop_command(mtype))
         await self._client.stop_notify(PMD_DATA_UUID)
 

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from hipsense import __version__
+from hipsense.analysis.acc_only import tilt_rate_dps
 from hipsense.analysis.calibration import Calibration, calibrate
 from hipsense.devices.base import SensorDriver, StreamConfig, StreamDecoder
 from hipsense.errors import HipsenseError
@@ -140,7 +141,10 @@ class Recorder:
             rec = await self._record("calibration", "", CALIBRATION_FILE, "Calibration")
             if rec is None:
                 return False
-            cal = calibrate(rec.time_s, rec.acc_g, rec.gyr_dps) if len(rec) > 10 else None
+            gyr = rec.gyr_dps
+            if self._config is not None and not self._config.gyroscope:
+                gyr = tilt_rate_dps(rec.time_s, rec.acc_g)  # as the analysis will
+            cal = calibrate(rec.time_s, rec.acc_g, gyr) if len(rec) > 10 else None
             if cal is not None and cal.ok:
                 self._calibration, self._cal_rec = cal, rec
                 write_recording(rec, self.folder / CALIBRATION_FILE)
