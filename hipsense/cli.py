@@ -475,11 +475,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_trends(args: argparse.Namespace) -> int:
     from hipsense.history.store import open_db
-    from hipsense.io.session import _write_atomic
+    from hipsense.io.session import write_text
     from hipsense.report.trends import trends_report
 
     _check_out(args.out)
-    _write_atomic(args.out, trends_report(open_db(args.db), args.exercise))
+    write_text(trends_report(open_db(args.db), args.exercise), args.out)
     print(f"wrote {args.out}")
     return EXIT_OK
 

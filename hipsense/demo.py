@@ -27,6 +27,7 @@ def _sample_weeks() -> list[Path]:
 
 def run_demo(out: Path | None = None, seed: int = 7) -> dict[str, Path]:
     from hipsense.history.store import import_session, open_db
+    from hipsense.io.session import write_text
     from hipsense.record.recorder import prepare_folder
     from hipsense.record.run import RecordArgs, record
     from hipsense.report.html import write_session_report
@@ -58,7 +59,7 @@ def run_demo(out: Path | None = None, seed: int = 7) -> dict[str, Path]:
     import_session(conn, session_dir)
     report = write_session_report(session_dir, session_dir / "report.html")
     trends = root / "trends.html"
-    trends.write_text(trends_report(conn), encoding="utf-8")
+    write_text(trends_report(conn), trends)
     conn.close()
     return {"session": session_dir, "session report": report, "trends report": trends,
             "history": db_path}

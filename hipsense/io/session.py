@@ -327,6 +327,11 @@ def write_session_json(session: Session, folder: str | Path) -> None:
     _write_atomic(Path(folder) / SESSION_FILE, session_json(session))
 
 
+def write_text(text: str, path: str | Path) -> None:
+    """Write a text file atomically (reports)."""
+    _write_atomic(Path(path), text)
+
+
 def write_json(obj: Any, path: str | Path) -> None:
     """Write a JSON document atomically (indented, UTF-8, trailing newline)."""
     _write_atomic(Path(path), json.dumps(obj, indent=2, ensure_ascii=False) + "\n")

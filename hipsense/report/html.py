@@ -146,12 +146,12 @@ def write_session_report(folder: str | Path, out: str | Path) -> Path:
     import json
 
     from hipsense import analyze_session
-    from hipsense.io.session import _write_atomic
+    from hipsense.io.session import write_text
 
     result = analyze_session(folder)
     metadata = json.loads((Path(folder) / "session.json").read_text(encoding="utf-8"))
     out = Path(out)
-    _write_atomic(out, session_report(folder, result, metadata))
+    write_text(session_report(folder, result, metadata), out)
     return out
 
 
