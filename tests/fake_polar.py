@@ -22,21 +22,27 @@ def _le(value: int, nbytes: int) -> bytes:
     return (int(value) % (1 << (8 * nbytes))).to_bytes(nbytes, "little")
 
 
+def delta_block(width: int, deltas) -> bytes:
+    """One delta block: width, sample count, then each delta's ``width`` bits
+    (two's complement), least-significant bit first, channel by channel."""
+    deltas = np.asarray(deltas, dtype=np.int64)
+    bits = []
+    for d in deltas.ravel():
+        u = int(d) % (1 << width)
+        bits += [(u >> i) & 1 for i in range(width)]
+    bits += [0] * (-len(bits) % 8)
+    packed = bytes(sum(b << i for i, b in enumerate(bits[k:k + 8]))
+                   for k in range(0, len(bits), 8))
+    return bytes([width, len(deltas)]) + packed
+
+
 def delta_payload(samples: np.ndarray, ref_bytes: int = 2) -> bytes:
-    """Reference sample, then one block of deltas packed LSB first."""
+    """Reference sample, then one block of deltas just wide enough."""
     samples = np.asarray(samples, dtype=np.int64)
     out = b"".join(_le(v, ref_bytes) for v in samples[0])
     deltas = np.diff(samples, axis=0)
     if len(deltas):
-        width = max(1, int(np.max(np.abs(deltas))).bit_length() + 1)
-        bits = []
-        for d in deltas.ravel():
-            u = int(d) % (1 << width)
-            bits += [(u >> i) & 1 for i in range(width)]
-        bits += [0] * (-len(bits) % 8)
-        packed = bytes(sum(b << i for i, b in enumerate(bits[k:k + 8]))
-                       for k in range(0, len(bits), 8))
-        out += bytes([width, len(deltas)]) + packed
+        out += delta_block(max(1, int(np.max(np.abs(deltas))).bit_length() + 1), deltas)
     return out
 
 

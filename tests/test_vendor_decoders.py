@@ -13,32 +13,20 @@ from hypothesis import strategies as st
 from hipsense.devices.polar import ACC, GYRO, PmdFrameError, decode_pmd_frame, delta_decode
 from hipsense.devices.witmotion import WitFrameError, decode_notification, rate_command
 
+from tests.fake_polar import _le, delta_block, frame
+
 TS = 800_000_000_000_000_000  # ns since 2000-01-01 (2025)
 
 
 def _frame(mtype: int, frame_type: int, payload: bytes, ts: int = TS) -> bytes:
-    return bytes([mtype]) + ts.to_bytes(8, "little") + bytes([frame_type]) + payload
-
-
-def _le(value: int, nbytes: int) -> bytes:
-    return (value % (1 << (8 * nbytes))).to_bytes(nbytes, "little")
+    return frame(mtype, frame_type, ts, payload)
 
 
 def _delta_payload(ref: list[int], blocks: list[tuple[int, list[list[int]]]],
                    ref_bytes: int) -> bytes:
-    """Reference sample, then per block: width, count, deltas packed LSB first."""
-    out = b"".join(_le(v, ref_bytes) for v in ref)
-    for width, deltas in blocks:
-        bits = []
-        for sample in deltas:
-            for d in sample:
-                u = d % (1 << width)
-                bits += [(u >> i) & 1 for i in range(width)]
-        bits += [0] * (-len(bits) % 8)
-        packed = bytes(sum(b << i for i, b in enumerate(bits[k:k + 8]))
-                       for k in range(0, len(bits), 8))
-        out += bytes([width, len(deltas)]) + packed
-    return out
+    """Reference sample, then the blocks (width, deltas)."""
+    return b"".join(_le(v, ref_bytes) for v in ref) + b"".join(
+        delta_block(width, deltas) for width, deltas in blocks)
 
 
 @pytest.mark.parametrize("frame_type, width", [(0, 1), (1, 2), (2, 3)])
