@@ -331,3 +331,15 @@ def test_unusable_calibration_is_asked_again(tmp_path, monkeypatch, capsys):
     rebuilt, _ = session_from_log(read_rawlog(tmp_path / "rec" / RAW_LOG_FILE))
     assert len(saved.calibration) == len(rebuilt.calibration)
     assert len(saved.sets) == 1 and calls == [True, True]
+
+
+def test_a_sensor_that_cannot_be_reached_leaves_nothing_behind(tmp_path):
+    advertise()  # nothing on the air
+
+    async def go():
+        driver = HipsenseDriver("C0:FF:EE:00:00:01", backend=VirtualClientBackend)
+        await Recorder(driver, tmp_path / "rec", ScriptedUI()).run(Plan.programme())
+
+    with pytest.raises(SensorError, match="cannot connect to C0:FF:EE:00:00:01"):
+        asyncio.run(go())
+    assert not (tmp_path / "rec").exists()

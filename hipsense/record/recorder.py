@@ -107,10 +107,10 @@ class Recorder:
 
     # ---- the session ----------------------------------------------------------------
     async def run(self, plan: Plan | None) -> Session:
+        info = await self.driver.connect()  # nothing is written before a sensor answers
         self.folder.mkdir(parents=True, exist_ok=True)
         self._log = RawLogWriter(self.folder / RAW_LOG_FILE)
         try:
-            info = await self.driver.connect()
             self.driver.on_link = self._on_link
             battery = f", battery {info.battery_pct} %" if info.battery_pct is not None else ""
             self.ui.say(f"Connected to {info.name} ({info.address}){battery}.")
