@@ -10,7 +10,10 @@ size on both sides of every threshold, short holds) and prints:
 - flags: sets whose true median is >= 1.5 deg beyond the threshold must be
   flagged, sets >= 1.5 deg inside it must not.
 
-Usage: python benchmarks/accuracy.py [--sessions 40] [--seed 1000] [--jobs 2]
+``--no-gyro`` analyses the same sessions as an accelerometer-only sensor
+(Polar H10) would record them: gyroscope columns zero, session.json saying so.
+
+Usage: python benchmarks/accuracy.py [--sessions 40] [--seed 1000] [--jobs 2] [--no-gyro]
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import numpy as np
 
 from hipsense.analysis import analyze
 from hipsense.exercises import EXERCISES
+from hipsense.recording import Recording, Session
 from hipsense.sim import SessionSpec, SetSpec, simulate_session
 
 
@@ -49,9 +53,19 @@ def random_spec(seed: int) -> SessionSpec:
                        packet_loss=float(rng.uniform(0.0, 0.03)))
 
 
-def evaluate(seed: int) -> dict:
+def without_gyroscope(session: Session) -> Session:
+    """The session as an accelerometer-only sensor records it."""
+    def strip(rec: Recording) -> Recording:
+        return Recording(rec.time_s, rec.acc_g, np.zeros_like(rec.gyr_dps))
+
+    meta = {**session.metadata, "sensor": {**session.metadata["sensor"], "gyroscope": False}}
+    cal = strip(session.calibration) if session.calibration is not None else None
+    return Session(meta, cal, [(info, strip(rec)) for info, rec in session.sets])
+
+
+def evaluate(seed: int, no_gyro: bool = False) -> dict:
     sim = simulate_session(random_spec(seed), seed)
-    result = analyze(sim.session)
+    result = analyze(without_gyroscope(sim.session) if no_gyro else sim.session)
     rows = []
     for got, truth in zip(result.sets, sim.truth["sets"]):
         rows.append(compare_set(got.to_json(), truth))
@@ -110,10 +124,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1000)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--worst", action="store_true", help="list the worst sets")
+    parser.add_argument("--no-gyro", action="store_true",
+                        help="analyse as an accelerometer-only sensor")
     args = parser.parse_args()
     seeds = range(args.seed, args.seed + args.sessions)
     with ProcessPoolExecutor(args.jobs) as pool:
-        sessions = list(pool.map(evaluate, seeds))
+        sessions = list(pool.map(evaluate, seeds, [args.no_gyro] * len(seeds)))
     sets = [row for s in sessions for row in s["sets"]]
 
     print(f"{len(sessions)} sessions, {len(sets)} sets (seeds {args.seed}..{seeds[-1]})\n")
