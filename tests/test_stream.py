@@ -100,3 +100,18 @@ def test_raw_log_damage_is_named(tmp_path):
     path.write_bytes(MAGIC + b"\x07" + bytes(12))
     with pytest.raises(HipsenseError, match=r"raw.hslog: byte 18: unknown record kind 7"):
         read_rawlog(path)
+
+
+def test_a_sensor_that_rebooted_during_a_silence_is_placed_by_the_host_clock():
+    first = 500_000_000  # 500 s on the sensor clock
+    payloads, times_us = _packets(125, first, seq0=40_000)
+    dec = HipsenseDecoder(CONFIG)
+    host = 20.0 + (times_us.reshape(125, 8)[:, -1]) / 1e6 + 0.008
+    dec.feed(host, payloads)
+    # 30 s later the sensor is back with its clock and sequence from zero
+    later, later_us = _packets(5, 2_000_000, seq0=0)
+    true_later_s = times_us[-1] / 1e6 + 30.0 + (later_us - later_us[0]) / 1e6
+    s = dec.feed(20.0 + true_later_s.reshape(5, 8)[:, -1] + 0.008, later)
+    np.testing.assert_allclose(s.time_s, true_later_s, atol=0.002)
+    assert dec.clock_resets == 1 and dec.lost_packets == 0
+    assert dec.stats()["clock_resets"] == 1

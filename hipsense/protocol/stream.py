@@ -13,6 +13,9 @@ from hipsense.devices.clock import ClockFit
 from hipsense.protocol.codec import decode_packets
 
 _WRAP_US = 1 << 32
+#: After a silence, a sensor clock this far (us) from the host clock's
+#: prediction was reset (a reboot), not merely drifting.
+CLOCK_RESET_US = 5_000_000
 
 
 class HipsenseDecoder(StreamDecoder):
@@ -21,7 +24,9 @@ class HipsenseDecoder(StreamDecoder):
     Sequence numbers count lost packets and drop duplicated notifications.
     The u32 microsecond clock is unwrapped continuously; after a silence (a
     reconnect) the number of wraps comes from the host clock through the
-    clock fit, so even a gap longer than the 71.6 min wrap lands right.
+    clock fit, so even a gap longer than the 71.6 min wrap lands right, and a
+    clock that was reset meanwhile (a reboot) is placed by the host clock
+    and counted in ``clock_resets``.
     """
 
     def __init__(self, config: StreamConfig) -> None:
@@ -33,6 +38,7 @@ class HipsenseDecoder(StreamDecoder):
         self._last_time_s = -np.inf
         self._last_host_s = -np.inf
         self.lost_packets = 0
+        self.clock_resets = 0
         self.duplicates = 0
         self.samples = 0
         self.bad: Counter = Counter()
@@ -46,25 +52,32 @@ class HipsenseDecoder(StreamDecoder):
         npk = dec.seq.size
         if npk == 0:
             return self._empty(bad)
-        # sequence: lost packets and repeated notifications
+        # clock: unwrap from the previous packet, or from the host clock after a
+        # silence; a clock far from where the host clock puts it was reset (the
+        # sensor rebooted): its packets go where the host clock says
+        raw = dec.t0_us.astype(np.int64)
+        t0 = raw.copy()
+        t0[1:] = raw[0] + np.cumsum(np.diff(raw) % _WRAP_US)
+        reset = False
+        if self._last_t0_us is not None:
+            silence = keep_host[0] - self._last_host_s > 5.0 and self.clock.ready
+            pred = self.clock.sensor_at(keep_host[0]) * 1e6 if silence else self._last_t0_us
+            shift = (raw[0] - pred + _WRAP_US // 2) % _WRAP_US - _WRAP_US // 2
+            reset = bool(silence and abs(shift) > CLOCK_RESET_US)
+            if reset:  # the arrival time stands for the packet's newest sample
+                first_period = dec.period_us[0] or self._period_us
+                shift = -(int(dec.count[0]) - 1) * float(first_period)
+            t0 += int(round(pred + shift)) - raw[0]
+            self.clock_resets += int(reset)
+        # sequence: lost packets and repeated notifications (a reset restarts it)
         seq = dec.seq.astype(np.int64)
         prev = np.empty_like(seq)
-        prev[0] = self._last_seq if self._last_seq is not None else seq[0] - 1
+        prev[0] = self._last_seq if self._last_seq is not None and not reset else seq[0] - 1
         prev[1:] = seq[:-1]
         step = (seq - prev) % 65536
         dup = step == 0
         lost = int(np.where(step > 0, step - 1, 0).sum())
         self._last_seq = int(seq[-1])
-        # clock: unwrap from the previous packet, or from the host clock after a silence
-        raw = dec.t0_us.astype(np.int64)
-        t0 = raw.copy()
-        t0[1:] = raw[0] + np.cumsum(np.diff(raw) % _WRAP_US)
-        if self._last_t0_us is not None:
-            silence = keep_host[0] - self._last_host_s > 5.0
-            pred = (self.clock.sensor_at(keep_host[0]) * 1e6 if silence and self.clock.ready
-                    else self._last_t0_us)
-            shift = (raw[0] - pred + _WRAP_US // 2) % _WRAP_US - _WRAP_US // 2
-            t0 += int(round(pred + shift)) - raw[0]
         period = np.where(dec.period_us > 0, dec.period_us, self._period_us)
         time_us = t0[dec.packet] + dec.offset * period[dec.packet]
         time_s = time_us / 1e6
@@ -94,5 +107,6 @@ class HipsenseDecoder(StreamDecoder):
     def stats(self) -> dict[str, Any]:
         return {"samples": self.samples, "lost_packets": self.lost_packets,
                 "duplicate_packets": self.duplicates, "bad_packets": dict(self.bad),
+                "clock_resets": self.clock_resets,
                 "clock_offset_s": round(self.clock.offset_s, 6) if self.clock.ready else None,
                 "clock_drift_ppm": round(self.clock.drift_ppm, 2) if self.clock.ready else None}
