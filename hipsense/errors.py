@@ -27,3 +27,7 @@ class SessionFormatError(HipsenseError):
         if key is not None:
             where += f": key '{key}'"
         super().__init__(f"{where}: {message}")
+
+
+class SensorError(HipsenseError):
+    """A sensor refused a command, did not answer, or could not be reached."""

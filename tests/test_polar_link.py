@@ -136,3 +136,19 @@ def test_an_h10_session_is_analysed_from_the_accelerometer_alone(tmp_path):
     truth = sim.truth["sets"][0]["medians"]["pelvic_drop_deg"]
     assert abs(squat.medians["pelvic_drop_deg"] - truth) < 1.5
     assert any(f.message == NOTE for f in squat.flags)
+
+
+def test_polar_decoder_counts_bad_frames_and_goes_on():
+    from hipsense.devices.base import StreamConfig
+    from hipsense.devices.polar import PolarDecoder
+
+    from tests.fake_polar import delta_payload, frame
+
+    dec = PolarDecoder(StreamConfig(52.0, 8.0, 2000.0, 0.001, 1.0))
+    ts = 800_000_000_000_000_000
+    good_acc = frame(2, 0x81, ts, delta_payload([[0, 0, 1000], [1, 1, 1001]]))
+    good_gyr = frame(5, 0x80, ts, delta_payload([[0, 0, 0], [10, -10, 5]]))
+    s = dec.feed(np.arange(4.0), [b"\x02\x00", good_acc, good_acc[:14], good_gyr])
+    assert s.bad == {"bad_frame": 2} and dec.stats()["bad_frames"] == {"bad_frame": 2}
+    np.testing.assert_allclose(s.acc_g, [[0, 0, 1.0], [0.001, 0.001, 1.001]])
+    np.testing.assert_allclose(s.gyr_dps, [[0, 0, 0], [10, -10, 5]])

@@ -12,10 +12,10 @@ from bleak import BleakClient, BleakScanner
 from bleak.backends.client import BaseBleakClient
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import BaseBleakScanner
-from bleak.exc import BleakError
 
+from hipsense.ble.client import BLE_ERRORS, device_name, open_client
 from hipsense.devices.base import PacketSink, SensorDriver, SensorInfo, StreamConfig
-from hipsense.errors import HipsenseError
+from hipsense.errors import SensorError
 from hipsense.protocol.codec import (
     BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, CONTROL_UUID, DATA_UUID, MODEL_NUMBER_UUID,
 )
@@ -25,10 +25,6 @@ from hipsense.protocol.stream import HipsenseDecoder
 log = logging.getLogger(__name__)
 
 COMMAND_TIMEOUT_S = 5.0
-
-
-class SensorError(HipsenseError):
-    """The sensor refused a command, did not answer, or could not be reached."""
 
 
 async def scan(timeout_s: float = 5.0, *, backend: type[BaseBleakScanner] | None = None
@@ -41,7 +37,7 @@ async def scan(timeout_s: float = 5.0, *, backend: type[BaseBleakScanner] | None
 
     try:
         found = await BleakScanner.discover(timeout_s, return_adv=True, backend=backend)
-    except (BleakError, OSError) as exc:
+    except BLE_ERRORS as exc:
         raise SensorError(f"Bluetooth is not available here ({exc or type(exc).__name__}); "
                           "the virtual sensor works without it (--sensor virtual)") from None
     out = []
@@ -95,18 +91,12 @@ class HipsenseDriver(SensorDriver):
         return self.info
 
     async def _open(self) -> None:
-        client = BleakClient(self._device, disconnected_callback=self._dropped,
-                             backend=self._backend)
-        try:
-            await client.connect()
-            await client.start_notify(CONTROL_UUID, self._on_control)
-        except (BleakError, OSError, asyncio.TimeoutError) as exc:
-            raise SensorError(f"cannot connect to {self._device_name()}: {exc}") from None
-        self._client = client
+        self._client, _ = await open_client(
+            self._device, backend=self._backend, disconnected_callback=self._dropped,
+            setup=lambda c: c.start_notify(CONTROL_UUID, self._on_control))
 
     def _device_name(self) -> str:
-        d = self._device
-        return f"{d.name} ({d.address})" if isinstance(d, BLEDevice) else str(d)
+        return device_name(self._device)
 
     async def _read_optional(self, uuid: str) -> bytes | None:
         client = self._require()
@@ -164,11 +154,11 @@ class HipsenseDriver(SensorDriver):
         try:
             await client.write_gatt_char(CONTROL_UUID, encode_command(op, *params), response=True)
             answer = await asyncio.wait_for(self._response, COMMAND_TIMEOUT_S)
-        except (BleakError, OSError) as exc:
-            raise SensorError(f"{op.name}: {exc}") from None
         except asyncio.TimeoutError:
             raise SensorError(f"{op.name}: the sensor did not answer within "
                               f"{COMMAND_TIMEOUT_S:.0f} s") from None
+        except BLE_ERRORS as exc:
+            raise SensorError(f"{op.name}: {exc}") from None
         try:
             got_op, result, payload = parse_response(answer)
         except ValueError as exc:
@@ -199,7 +189,7 @@ class HipsenseDriver(SensorDriver):
 
         try:
             await client.start_notify(DATA_UUID, on_data)
-        except BleakError as exc:
+        except BLE_ERRORS as exc:
             raise SensorError(f"cannot subscribe to the data: {exc}") from None
         await self.command(Op.START, *self._stream_params)
 
@@ -210,7 +200,7 @@ class HipsenseDriver(SensorDriver):
         try:
             await self.command(Op.STOP)
             await self._client.stop_notify(DATA_UUID)
-        except (SensorError, BleakError) as exc:
+        except (SensorError, *BLE_ERRORS) as exc:
             log.warning("stopping the stream: %s", exc)
 
     async def disconnect(self) -> None:
@@ -222,7 +212,7 @@ class HipsenseDriver(SensorDriver):
         if self._client is not None:
             try:
                 await self._client.disconnect()
-            except BleakError:
+            except BLE_ERRORS:
                 pass
         self._client = None
 

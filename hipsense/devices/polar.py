@@ -35,6 +35,7 @@ import numpy as np
 from hipsense.devices.base import PacketSink, Samples, SensorDriver, SensorInfo, StreamConfig, \
     StreamDecoder
 from hipsense.devices.clock import ClockFit
+from hipsense.errors import SensorError
 
 PMD_SERVICE_UUID = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
 PMD_CONTROL_UUID = "fb005c81-02e7-f387-1cad-8acd2d8df0c8"
@@ -270,8 +271,8 @@ class PolarDecoder(StreamDecoder):
                 frame = decode_pmd_frame(data, previous_timestamp_ns=self._previous.get(mtype),
                                          sample_rate_hz=self.config.rate_hz,
                                          factor=self.factors.get(mtype, 1.0))
-            except PmdFrameError as exc:
-                bad[str(exc).split(":")[0][:40]] += 1
+            except PmdFrameError:
+                bad["bad_frame"] += 1
                 continue
             self._previous[mtype] = frame.timestamp_ns
             t = frame.timestamps_ns / 1e9
@@ -325,19 +326,15 @@ class PolarDriver(SensorDriver):
         self.on_link = None
 
     async def connect(self) -> SensorInfo:
-        from bleak import BleakClient
-        from bleak.exc import BleakError
+        from hipsense.ble.client import open_client
 
-        from hipsense.devices.hipsense import SensorError
+        async def setup(client: Any) -> bytes:
+            await client.start_notify(PMD_CONTROL_UUID,
+                                      lambda _c, d: self._responses.put_nowait(bytes(d)))
+            return bytes(await client.read_gatt_char(PMD_CONTROL_UUID))
 
-        self._client = BleakClient(self._device, backend=self._backend)
-        try:
-            await self._client.connect()
-            await self._client.start_notify(PMD_CONTROL_UUID,
-                                            lambda _c, d: self._responses.put_nowait(bytes(d)))
-            features = bytes(await self._client.read_gatt_char(PMD_CONTROL_UUID))
-        except (BleakError, OSError) as exc:
-            raise SensorError(f"cannot connect to the Polar sensor: {exc}") from None
+        self._client, features = await open_client(self._device, backend=self._backend,
+                                                    setup=setup)
         bits = features[1] if len(features) > 1 and features[0] == 0x0F else 0
         if not bits & (1 << ACC):
             raise SensorError(f"{self._client.name} does not stream acceleration")
@@ -345,13 +342,15 @@ class PolarDriver(SensorDriver):
         return SensorInfo("polar", self._client.name, self._client.address)
 
     async def _command(self, data: bytes) -> bytes:
-        from hipsense.devices.hipsense import SensorError
+        from hipsense.ble.client import BLE_ERRORS
 
-        await self._client.write_gatt_char(PMD_CONTROL_UUID, data, response=True)
         try:
+            await self._client.write_gatt_char(PMD_CONTROL_UUID, data, response=True)
             answer = await asyncio.wait_for(self._responses.get(), 5.0)
         except asyncio.TimeoutError:
             raise SensorError("the Polar sensor did not answer") from None
+        except BLE_ERRORS as exc:
+            raise SensorError(f"the Polar sensor: {exc or type(exc).__name__}") from None
         op, mtype, status, params = parse_response(answer)
         if status != 0:
             what = STATUS[status] if status < len(STATUS) else f"status {status}"

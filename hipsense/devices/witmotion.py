@@ -168,16 +168,9 @@ class WitMotionDriver(SensorDriver):
         self.on_link = None
 
     async def connect(self) -> SensorInfo:
-        from bleak import BleakClient
-        from bleak.exc import BleakError
+        from hipsense.ble.client import open_client
 
-        from hipsense.devices.hipsense import SensorError
-
-        self._client = BleakClient(self._device, backend=self._backend)
-        try:
-            await self._client.connect()
-        except (BleakError, OSError) as exc:
-            raise SensorError(f"cannot connect to the WitMotion sensor: {exc}") from None
+        self._client, _ = await open_client(self._device, backend=self._backend)
         return SensorInfo("witmotion", self._client.name, self._client.address)
 
     async def start(self, on_packet: PacketSink, rate_hz: float | None = None) -> StreamConfig:
