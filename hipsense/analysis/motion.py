@@ -1,13 +1,11 @@
-"""Still and moving samples, and the quiet start of a set (sensor frame, g, deg/s)."""
+"""Moving and quiet samples, runs, robust noise and the gyroscope offset
+(sensor frame, g, deg/s)."""
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
-STILL_RATE_SD_DPS = 1.0
-STILL_ACC_SD_G = 0.008
-MOVING_RATE_DPS = 5.0
 
 
 def samples_for(time_s: np.ndarray, seconds: float) -> int:
@@ -25,30 +23,12 @@ def moving_sd(x: np.ndarray, window: int) -> np.ndarray:
     return np.sqrt(np.maximum(sq - mean * mean, 0.0))
 
 
-def still_mask(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray,
-               window_s: float = 0.5) -> np.ndarray:
-    """Samples where the sensor is still: gyroscope and |acc| steady over ``window_s``.
-
-    Works on raw gyroscope data (the offset does not change a standard deviation).
-    """
-    w = samples_for(time_s, window_s)
-    rate_sd = np.sqrt((moving_sd(gyr_dps, w) ** 2).sum(axis=1))
-    acc_sd = moving_sd(np.linalg.norm(acc_g, axis=1), w)
-    return (rate_sd < STILL_RATE_SD_DPS) & (acc_sd < STILL_ACC_SD_G)
-
-
 def smoothed_rate(time_s: np.ndarray, gyr_dps: np.ndarray, window_s: float = 0.2
                   ) -> np.ndarray:
     """|angular rate| (deg/s) of the rate vector averaged over ``window_s`` (so noise
     averages out); the offset must be removed."""
     w = samples_for(time_s, window_s)
     return np.linalg.norm(uniform_filter1d(gyr_dps, w, axis=0, mode="nearest"), axis=1)
-
-
-def moving_mask(time_s: np.ndarray, gyr_dps: np.ndarray,
-                threshold_dps: float = MOVING_RATE_DPS) -> np.ndarray:
-    """Samples where the smoothed angular rate exceeds ``threshold_dps``."""
-    return smoothed_rate(time_s, gyr_dps) > threshold_dps
 
 
 def quiet_start(time_s: np.ndarray, gyr_dps: np.ndarray, *, min_s: float = 1.0,
@@ -77,3 +57,51 @@ def quiet_start(time_s: np.ndarray, gyr_dps: np.ndarray, *, min_s: float = 1.0,
     below = np.flatnonzero(rate[:onset] <= level)
     end = int(below[-1]) + 1 if below.size else onset
     return min(max(end, n_min), samples_for(time_s, max_s)), True
+
+
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) of each run of True."""
+    padded = np.r_[False, mask, False].astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+
+
+def robust_sd(x: np.ndarray) -> float:
+    """Standard deviation estimated from the median absolute deviation (outliers
+    and the odd movement barely change it)."""
+    x = np.asarray(x, dtype=float)
+    if x.size == 0:
+        return 0.0
+    return float(1.4826 * np.median(np.abs(x - np.median(x))))
+
+
+def gyro_offset_dps(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray,
+                    quiet: np.ndarray, min_run_s: float = 0.5) -> np.ndarray:
+    """The gyroscope offset (deg/s, sensor frame) from the quiet runs of ``quiet``.
+
+    A person never stands perfectly still: over a quiet run the pelvis sways a
+    little and its net rotation would pass for an offset. The accelerometer sees
+    that net rotation (about the two horizontal axes), so each run's mean rate
+    minus the rotation of gravity's direction from its start to its end, divided
+    by its duration, is the offset; runs are averaged by duration. The rotation
+    about the vertical is invisible to the accelerometer and assumed zero
+    (averaged over several runs it is). Without any quiet run of ``min_run_s``,
+    the median rate over the quiet samples (or over all, when there are none).
+    """
+    edge = samples_for(time_s, 0.25)
+    total, weight = np.zeros(3), 0.0
+    for lo, hi in runs(quiet):
+        duration = float(time_s[hi - 1] - time_s[lo])
+        if duration < min_run_s or hi - lo < 2 * edge + 2:
+            continue
+        up0 = acc_g[lo:lo + edge].mean(axis=0)
+        up1 = acc_g[hi - edge:hi].mean(axis=0)
+        up0, up1 = up0 / np.linalg.norm(up0), up1 / np.linalg.norm(up1)
+        # d(up)/dt = up x w, so over the run: w_perp = (d_up x up) / T
+        span = float(time_s[hi - 1 - edge // 2] - time_s[lo + edge // 2])
+        net = np.degrees(np.cross(up1 - up0, 0.5 * (up0 + up1))) / max(span, 1e-6)
+        total += (gyr_dps[lo:hi].mean(axis=0) - net) * duration
+        weight += duration
+    if weight > 0:
+        return total / weight
+    return np.median(gyr_dps[quiet] if quiet.any() else gyr_dps, axis=0)

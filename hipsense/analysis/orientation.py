@@ -19,6 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
+
+from hipsense.analysis.motion import samples_for
 
 
 @dataclass(frozen=True)
@@ -114,17 +117,35 @@ def affine_scan(m: np.ndarray, c: np.ndarray, x0: np.ndarray) -> np.ndarray:
     return np.concatenate([x0[None, :], out.transpose(1, 0, 2).reshape(-1, 3)[:n]])
 
 
-def _acc_trust(acc_g: np.ndarray, gyr_dps: np.ndarray, s: FilterSettings) -> np.ndarray:
-    """Per-sample weight in [0, 1]: 1 when quasi-static, 0 when clearly moving."""
-    dev = (np.linalg.norm(acc_g, axis=1) - 1.0) / s.acc_scale_g
-    rate = np.linalg.norm(gyr_dps, axis=1) / s.rate_scale_dps
+def _acc_trust(acc_g: np.ndarray, gyr_dps: np.ndarray, s: FilterSettings,
+               rate_scale_dps: float | np.ndarray | None = None,
+               acc_scale_g: float | np.ndarray | None = None) -> np.ndarray:
+    """Per-sample weight in [0, 1]: 1 when quasi-static, 0 when clearly moving.
+
+    The scales default to the settings'; :func:`gravity_up` uses each
+    recording's own (one-leg balance sways more than two-leg standing)."""
+    dev = (np.linalg.norm(acc_g, axis=1) - 1.0) / (s.acc_scale_g if acc_scale_g is None
+                                                   else acc_scale_g)
+    rate = np.linalg.norm(gyr_dps, axis=1) / (s.rate_scale_dps if rate_scale_dps is None
+                                              else rate_scale_dps)
     return np.exp(-(dev * dev) - rate * rate)
+
+
+def _sway_scales(acc_smooth_g: np.ndarray, gyr_smooth_dps: np.ndarray,
+                 settings: FilterSettings) -> tuple[float, float]:
+    """(rate scale deg/s, |acc| scale g) at which a recording counts as moving:
+    the quieter part (30th percentile) of its smoothed angular rate and |acc|
+    deviation, times 3, never below the settings' absolute scales."""
+    rate = np.linalg.norm(gyr_smooth_dps, axis=1)
+    dev = np.abs(np.linalg.norm(acc_smooth_g, axis=1) - 1.0)
+    return (max(settings.rate_scale_dps, 3.0 * float(np.percentile(rate, 30))),
+            max(settings.acc_scale_g, 3.0 * float(np.percentile(dev, 30))))
 
 
 def gravity_up(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray,
                settings: FilterSettings = DEFAULT_FILTER,
-               segment_starts: np.ndarray | None = None, stride: int | None = None
-               ) -> np.ndarray:
+               segment_starts: np.ndarray | None = None, stride: int | None = None,
+               own_sway: bool = True) -> np.ndarray:
     """Unit "up" vector in the sensor frame at every sample, (n, 3).
 
     ``gyr_dps`` must already have its offset removed. Zero-phase: the forward
@@ -132,7 +153,9 @@ def gravity_up(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray,
     independent recording begins (the filter restarts there). ``stride``: the
     filter runs on every stride-th sample, the gyroscope integrated over the
     samples between, and "up" is interpolated back (default: 2 at 80 Hz and
-    more, where it changes by well under 0.01 deg; else 1).
+    more, where it changes by well under 0.01 deg; else 1). ``own_sway``: judge
+    "moving" against each segment's own sway ; False
+    uses the settings' fixed scales.
     """
     n = len(time_s)
     acc_dir = acc_g / np.maximum(np.linalg.norm(acc_g, axis=1), 1e-9)[:, None]
@@ -159,7 +182,20 @@ def gravity_up(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray,
     steps = rotation_steps(np.add.reduceat(w, idx[:-1], axis=0))
     dt_k = np.add.reduceat(dt, idx[:-1])
     restart_k = np.isin(idx[1:], starts)
-    trust = _acc_trust(acc_g[idx], gyr_dps[idx], settings)
+    # judged on 0.2 s averages (skin wobble at 3-10 Hz is not pelvis movement),
+    # each segment against its own sway
+    acc_smooth, gyr_smooth = np.empty_like(acc_g), np.empty_like(gyr_dps)
+    rate_scale = np.full(n, settings.rate_scale_dps)
+    acc_scale = np.full(n, settings.acc_scale_g)
+    for lo, hi in zip(starts, np.r_[starts[1:], n]):
+        w = samples_for(time_s[lo:hi], 0.2)
+        acc_smooth[lo:hi] = uniform_filter1d(acc_g[lo:hi], w, axis=0, mode="nearest")
+        gyr_smooth[lo:hi] = uniform_filter1d(gyr_dps[lo:hi], w, axis=0, mode="nearest")
+        if own_sway and hi - lo > 2:
+            rate_scale[lo:hi], acc_scale[lo:hi] = _sway_scales(
+                acc_smooth[lo:hi], gyr_smooth[lo:hi], settings)
+    trust = _acc_trust(acc_smooth[idx], gyr_smooth[idx], settings, rate_scale[idx],
+                       acc_scale[idx])
     tau = 1.0 / (trust / settings.static_tau_s + (1 - trust) / settings.moving_tau_s)
 
     # The scans run in float32: twice as fast, and 1e-7 is far below any angle
