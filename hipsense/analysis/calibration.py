@@ -121,9 +121,10 @@ def calibrate(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray) -> Cal
         if (~moving).sum() * dt < MIN_STILL_S:
             return _poor(offset, "the calibration has no still standing (found "
                          f"{(~moving).sum() * dt:.1f} s, need {MIN_STILL_S:.0f} s)", quality)
-        if most_bend > 2.0:
-            return _poor(offset, f"the hip hinges were too small ({most_bend:.0f} deg; bow "
-                         "forward 30-45 deg from the hips)", quality)
+        if moving.any():
+            return _poor(offset, f"the hip hinges were too small ({most_bend:.0f} deg of "
+                         "forward bend; a twist or a turn is not a hinge: bow forward 30-45 "
+                         "deg from the hips)", quality)
         return _poor(offset, "the calibration has no hip hinge", quality)
     # the stands: before the first and after the last hinge, away from their
     # slow ends, and without the stands' own clear movements (weight shifts)
