@@ -42,6 +42,8 @@ class FilterSettings:
 
 
 DEFAULT_FILTER = FilterSettings()
+#: A gap longer than this (s) is not bridged by the gyroscope.
+LONG_GAP_S = 0.1
 
 
 def rotation_steps(w: np.ndarray) -> np.ndarray:
@@ -167,21 +169,29 @@ def gravity_up(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray,
     dt = np.diff(time_s)
     restart = np.zeros(n - 1, dtype=bool)
     restart[starts[starts > 0] - 1] = True
+    # a long gap: the rotation across it is unknown (the mean of its edge rates
+    # can bend gravity by tens of degrees during a squat), so each pass starts
+    # afresh after it and the other pass, which reaches it from the far side
+    # with a settled state, is trusted there
+    gap = (dt > LONG_GAP_S) & ~restart
     dt = np.where(restart, 1.0, dt)
     if stride is None:
         stride = 2 if np.median(dt[::50]) < 1 / 80.0 else 1
-    # keep every stride-th sample and each segment's first and last
+    # keep every stride-th sample, each segment's first and last, both edges of a gap
     keep = np.zeros(n, dtype=bool)
     keep[::stride] = True
     keep[starts] = True
     keep[starts[1:] - 1] = True
+    keep[np.flatnonzero(gap)] = True
+    keep[np.flatnonzero(gap) + 1] = True
     keep[-1] = True
     idx = np.flatnonzero(keep)
     w = np.radians(0.5 * (gyr_dps[1:] + gyr_dps[:-1])) * dt[:, None]  # trapezoid, rad
-    w[restart] = 0.0
+    w[restart | gap] = 0.0
     steps = rotation_steps(np.add.reduceat(w, idx[:-1], axis=0))
     dt_k = np.add.reduceat(dt, idx[:-1])
-    restart_k = np.isin(idx[1:], starts)
+    gap_k = gap[idx[:-1]]
+    restart_k = np.isin(idx[1:], starts) | gap_k
     # judged on 0.2 s averages (skin wobble at 3-10 Hz is not pelvis movement),
     # each segment against its own sway
     acc_smooth, gyr_smooth = np.empty_like(acc_g), np.empty_like(gyr_dps)
@@ -212,13 +222,39 @@ def gravity_up(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray,
     back_steps = np.transpose(steps, (0, 2, 1))[::-1]
     bwd = affine_scan((1 - a_bwd)[:, None, None] * back_steps,
                       a_bwd[:, None] * acc32[:-1][::-1], acc32[-1])[::-1]
-    up = _unit(_unit(fwd.astype(float)) + _unit(bwd.astype(float)))
+    if gap_k.any():
+        # how much of each pass's start-up error is left: none after a segment
+        # start (a recording starts at rest), all of it just after a gap, then
+        # decaying as the accelerometer pulls the state in
+        weight_f = 1.0 / (0.05 + _left_since(np.log1p(-np.minimum(a_fwd, 0.999999)), gap_k,
+                                             restart_k))
+        weight_b = 1.0 / (0.05 + _left_since(np.log1p(-np.minimum(a_bwd, 0.999999)),
+                                             gap_k[::-1], restart_k[::-1])[::-1])
+        up = _unit(weight_f[:, None] * _unit(fwd.astype(float))
+                   + weight_b[:, None] * _unit(bwd.astype(float)))
+    else:
+        up = _unit(_unit(fwd.astype(float)) + _unit(bwd.astype(float)))
     if len(idx) == n:
         return up
     # interpolate in time (a gap may sit between two kept samples); the clock
     # runs on across segment boundaries so that it always increases
     clock = np.r_[0.0, np.cumsum(dt)]
     return _unit(np.column_stack([np.interp(clock, clock[idx], up[:, i]) for i in range(3)]))
+
+
+def _left_since(log_keep: np.ndarray, gap_k: np.ndarray, restart_k: np.ndarray
+                ) -> np.ndarray:
+    """(m + 1,) fraction of a pass's initial error left at each state: 0 from
+    the start and after a segment restart, 1 just after a gap, then multiplied
+    by each step's (1 - a) (``log_keep`` = log(1 - a) per step, in the pass's
+    own order)."""
+    total = np.r_[0.0, np.cumsum(log_keep.astype(float))]
+    k = np.arange(total.size)
+    # index of the last restart at or before each state (state 0: the start)
+    marks = np.r_[0, np.flatnonzero(restart_k) + 1]
+    last = marks[np.searchsorted(marks, k, side="right") - 1]
+    from_gap = np.r_[False, gap_k][last]
+    return np.where(from_gap, np.exp(total - total[last]), 0.0)
 
 
 def gravity_up_segments(recordings: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
