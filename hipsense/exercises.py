@@ -33,6 +33,13 @@ AXIS_VECTORS: dict[str, np.ndarray] = {
     "u": np.array([0.0, 0.0, 1.0]),
 }
 
+#: The smallest movement of the pelvis (deg) that can be a rep, by posture:
+#: standing, every rep tilts the pelvis well past the sway of balancing on one
+#: leg (a squat 10-30 deg, a knee drive 5-15 deg, a bridge lifts 20-30 deg);
+#: lying on the side or front, a good rep may move it by only a degree.
+MIN_REP_DEG: dict[str, float] = {"standing": 3.0, "standing_one_leg": 3.0, "supine": 3.0,
+                                 "prone": 0.6, "side_lying": 0.6}
+
 #: A movement is "at the top" while it is within this fraction of its rep's
 #: excursion (0.9 = the top 10 %). ``hold_s`` of a rep is the time spent there.
 HOLD_TOP_FRACTION = 0.9
@@ -113,6 +120,12 @@ class Exercise:
     #: and the live gauge use it.
     primary_metric: str
     flag_rules: tuple[FlagRule, ...] = field(default=())
+    #: The signal a rep moves (rep exercises) and its direction: +1 when the
+    #: signal rises in a rep, -1 when it falls (a knee drive tilts posteriorly).
+    rep_signal: tuple[str, int] | None = None
+    #: The pelvis axis the exercise mostly rotates about (its reps turn the
+    #: pelvis about ``l``: squats, knee drives, bridges), or None when mixed.
+    rotation_axis: Axis | None = None
 
     @property
     def sides(self) -> tuple[str, ...]:
@@ -133,6 +146,15 @@ class Exercise:
             raise ValueError(f"{self.id}: no side axis for side {side!r}")
         target = side if self.signal_side == "same" else opposite_side(side)
         return AXIS_VECTORS["l"] * (1.0 if target == "left" else -1.0)
+
+    def rep_direction(self, side: str) -> np.ndarray | None:
+        """The way the world's "up" moves in the pelvis frame (a, l, u) during a
+        rep, to first order: ``sign * axis`` of the rep signal (None for holds)."""
+        if self.rep_signal is None:
+            return None
+        name, direction = self.rep_signal
+        sig = self.signal(name)
+        return direction * sig.sign * self.axis_vector(sig.axis, side)
 
     def up_axis(self, side: str) -> np.ndarray:
         """The pelvis-frame axis (a, l, u) that points up in this exercise's posture."""
@@ -167,6 +189,7 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in (
                         "the pelvis rolled back (front turned toward the ceiling)"),),
         primary_metric="pelvic_rollback_deg",
         flag_rules=(FlagRule("pelvic_rollback", "pelvic_rollback_deg", 5.0),),
+        rep_signal=("pelvic_rollback_deg", +1),
     ),
     Exercise(
         id="hip_bridge", name="Hip bridge with band", posture="supine",
@@ -178,6 +201,7 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in (
                  Signal("pelvic_obliquity_deg", "l", +1, "absmax", "left side higher")),
         primary_metric="pelvic_obliquity_deg",
         flag_rules=(FlagRule("pelvic_obliquity", "pelvic_obliquity_deg", 4.0, use_abs=True),),
+        rep_signal=("bridge_lift_deg", +1), rotation_axis="l",
     ),
     Exercise(
         id="prone_hip_extension", name="Prone hip extension", posture="prone",
@@ -187,6 +211,7 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in (
                         "working-side hip lifted off the floor"),),
         primary_metric="pelvic_lift_deg",
         flag_rules=(FlagRule("pelvic_lift", "pelvic_lift_deg", 5.0),),
+        rep_signal=("pelvic_lift_deg", +1),
     ),
     Exercise(
         id="hip_stretch", name="Hip stretch (knee to chest)", posture="supine",
@@ -214,6 +239,7 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in (
                         "anterior tilt (the per-rep value is the most posterior)")),
         primary_metric="pelvic_drop_deg",
         flag_rules=(FlagRule("excessive_pelvic_drop", "pelvic_drop_deg", 5.0),),
+        rep_signal=("pelvic_tilt_deg", -1), rotation_axis="l",
     ),
     Exercise(
         id="single_leg_squat", name="Single-leg squat", posture="standing_one_leg",
@@ -224,6 +250,7 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in (
                  Signal("pelvic_tilt_deg", "a", -1, "max", "anterior tilt")),
         primary_metric="pelvic_drop_deg",
         flag_rules=(FlagRule("excessive_pelvic_drop", "pelvic_drop_deg", 5.0),),
+        rep_signal=("pelvic_tilt_deg", +1), rotation_axis="l",
     ),
 )}
 

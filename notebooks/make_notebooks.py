@@ -90,25 +90,36 @@ plt.plot(t, up)
 plt.xlabel("s")
 plt.ylabel("up, sensor frame")
 plt.show()'''),
-        new_markdown_cell("**3. Angle signals**: each is the elevation of a pelvis axis, "
-                          "relative to the set's quiet start."),
-        new_code_cell('''from hipsense.analysis.angles import angle_signals
-from hipsense.analysis.motion import quiet_start
-from hipsense.exercises import EXERCISES
+        new_markdown_cell("**3. Reps and the home posture**: the tilt along the set's main "
+                          "direction of movement; home is where the pelvis returns between "
+                          "reps, and a rep is one departure from home and back, whatever its "
+                          "shape."),
+        new_code_cell('''from hipsense.analysis.motion import smoothed_rate
+from hipsense.analysis.segmentation import find_reps, movement_signal, posture_span
+from hipsense.exercises import EXERCISES, MIN_REP_DEG
 ex = EXERCISES[info.exercise]
-ref_end, _ = quiet_start(rec.time_s, gyr)
-signals = angle_signals(ex, info.side, calibration.axes, up, slice(0, ref_end))
+span = posture_span(rec.time_s, up)
+direction = calibration.axes.vector(ex.rep_direction(info.side))
+movement = movement_signal(rec.time_s, up, gyr, span, direction)
+windows, rest = find_reps(rec.time_s, movement, up, smoothed_rate(rec.time_s, gyr, 0.3),
+                          span, MIN_REP_DEG[ex.posture])
+print(len(windows), "reps, typical excursion", round(rest.typical_deg, 1),
+      "deg, noise floor", round(rest.noise_deg, 2), "deg")
+plt.plot(t, movement)
+for w in windows:
+    plt.axvspan(t[w.start], t[w.end], alpha=0.2)
+plt.ylabel("deg")
+plt.show()'''),
+        new_markdown_cell("**4. Angle signals**: each is the elevation of a pelvis axis, "
+                          "relative to the quiet period at home before the first rep; each "
+                          "rep's metric is its extreme."),
+        new_code_cell('''from hipsense.analysis.angles import angle_signals
+signals = angle_signals(ex, info.side, calibration.axes, up, rest.reference)
 for name, values in signals.items():
     plt.plot(t, values, label=name)
 plt.legend()
 plt.ylabel("deg")
-plt.show()'''),
-        new_markdown_cell("**4. Reps**: peaks of the tilt along the set's main direction of "
-                          "movement; each rep's metric is its extreme."),
-        new_code_cell('''from hipsense.analysis.segmentation import find_reps, movement_along_reps
-movement = movement_along_reps(up, slice(0, ref_end))
-windows, typical = find_reps(rec.time_s, movement, ref_end)
-print(len(windows), "reps, typical excursion", round(typical, 1), "deg")
+plt.show()
 drops = [signals["pelvic_drop_deg"][w.start:w.end + 1].max() for w in windows]
 print("drop per rep (deg):", [round(d, 1) for d in drops])
 result = hipsense.analyze_session(SAMPLE / "2026-10-05").sets[-1]

@@ -314,7 +314,7 @@ def test_unusable_calibration_is_asked_again(tmp_path, monkeypatch, capsys):
         cal = real(*args)
         calls.append(cal.ok)
         if len(calls) == 1:
-            return replace(cal, ok=False, problem="the hinges were too small (6 deg)")
+            return replace(cal, grade="poor", problem="the hinges were too small (6 deg)")
         return cal
 
     monkeypatch.setattr(recorder_module, "calibrate", first_fails)

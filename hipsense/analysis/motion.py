@@ -31,34 +31,6 @@ def smoothed_rate(time_s: np.ndarray, gyr_dps: np.ndarray, window_s: float = 0.2
     return np.linalg.norm(uniform_filter1d(gyr_dps, w, axis=0, mode="nearest"), axis=1)
 
 
-def quiet_start(time_s: np.ndarray, gyr_dps: np.ndarray, *, min_s: float = 1.0,
-                baseline_s: float = 1.5, max_s: float = 3.0) -> tuple[int, bool]:
-    """End index (exclusive) of the quiet period a set starts with.
-
-    The first ``baseline_s`` (the spec asks for at least 2 s of stillness) give
-    the quiet level of the angular rate; the quiet period ends where the rate
-    leaves that level on its way to the first clear movement, and at ``max_s``
-    at the latest (a small fidget can hide in sway; the spec promises 2 s of
-    stillness, and a longer window adds little). Returns (end
-    index, found): ``found`` is False when the set did not start with ``min_s``
-    of quiet, and then the first ``min_s`` is returned.
-    """
-    rate = smoothed_rate(time_s, gyr_dps)
-    n_min = min(samples_for(time_s, min_s), len(rate))
-    n_base = min(samples_for(time_s, baseline_s), len(rate))
-    base = float(np.median(rate[:n_base]))
-    onset_dps = max(0.8, 2.5 * float(np.percentile(rate[:n_base], 95)))
-    over = np.flatnonzero(rate > onset_dps)
-    if over.size and over[0] < n_min:
-        return n_min, False
-    onset = int(over[0]) if over.size else len(rate)
-    # back off to where the rate last was near its quiet level
-    level = base + 0.25 * (onset_dps - base)
-    below = np.flatnonzero(rate[:onset] <= level)
-    end = int(below[-1]) + 1 if below.size else onset
-    return min(max(end, n_min), samples_for(time_s, max_s)), True
-
-
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, stop) of each run of True."""
     padded = np.r_[False, mask, False].astype(np.int8)

@@ -17,11 +17,16 @@ from hipsense.analysis.calibration import (
     NOMINAL_AXES, Calibration, PelvisAxes, axes_from_posture, calibrate,
 )
 from hipsense.analysis.flags import compare_sides, set_flags
-from hipsense.analysis.motion import quiet_start, samples_for, smoothed_rate
+from hipsense.analysis.heading import (
+    CALIBRATION_UNCERTAINTY_DEG, NO_CLUE_DEG, Heading, SetClue, heading_from_sets,
+)
+from hipsense.analysis.motion import gyro_offset_dps, runs, samples_for, smoothed_rate
 from hipsense.analysis.orientation import gravity_up, gravity_up_segments
 from hipsense.analysis.results import Flag, Hold, Rep, SessionResult, SetResult
-from hipsense.analysis.segmentation import find_hold, find_reps, movement_along_reps
-from hipsense.exercises import EXERCISES
+from hipsense.analysis.segmentation import (
+    Rest, RepWindow, find_hold, find_reps, movement_signal, posture_span,
+)
+from hipsense.exercises import EXERCISES, MIN_REP_DEG
 from hipsense.recording import Recording, Session, SetInfo
 
 #: A set needs at least this much data to be analysed.
@@ -41,6 +46,8 @@ LONG_GAP_S = 0.5
 GAP_FILL_FACTOR = 3.0
 #: A rep with a longer gap (s) is counted but not measured: its top may be lost.
 MAX_BRIDGE_S = 0.5
+#: A set's own gyroscope offset needs this much quiet time (s) in runs of 0.5 s.
+MIN_OFFSET_QUIET_S = 2.0
 
 
 def analyze(session: Session) -> SessionResult:
@@ -48,7 +55,8 @@ def analyze(session: Session) -> SessionResult:
 
     A sensor without a gyroscope (session.json ``"sensor": {"gyroscope": false}``)
     gets a tilt rate derived from its accelerometer instead, and a data-quality
-    note on every set.
+    note on every set. When the calibration is poor or missing, the pelvis axes
+    come from the sets themselves (:mod:`hipsense.analysis.heading`).
     """
     sensor = session.metadata.get("sensor") if isinstance(session.metadata.get("sensor"),
                                                           dict) else {}
@@ -61,17 +69,68 @@ def analyze(session: Session) -> SessionResult:
         cal = calibrate(c.time_s, c.acc_g, c.gyr_dps)
     # the gravity filter runs once over all sets (one vectorised pass is much
     # cheaper than one per set); each set is its own segment
-    prepared = {i: _prepare(rec, cal) for i, (_, rec) in enumerate(session.sets)
-                if _long_enough(rec) and _reads_gravity(rec)}
-    ups = gravity_up_segments([(session.sets[i][1].time_s, session.sets[i][1].acc_g, p[0])
-                               for i, p in prepared.items()])
-    sets = [analyze_set(info, rec, cal, sensor,
-                        _prepared=(*prepared[i], ups.pop(0)) if i in prepared else None)
+    usable = [i for i, (_, rec) in enumerate(session.sets)
+              if _long_enough(rec) and _reads_gravity(rec)]
+    gyr = {i: _set_gyro(session.sets[i][1], cal) for i in usable}
+    ups = dict(zip(usable, gravity_up_segments(
+        [(session.sets[i][1].time_s, session.sets[i][1].acc_g, gyr[i][0]) for i in usable])))
+    prepared = {i: _Prepared(gyr[i][0], gyr[i][1], ups[i], session.sets[i][1].time_s)
+                for i in usable}
+    if cal is not None and cal.ok:
+        heading = Heading(cal.axes, "calibration", CALIBRATION_UNCERTAINTY_DEG)
+    else:
+        heading = heading_from_sets([p.clue(session.sets[i][0]) for i, p in prepared.items()])
+    sets = [analyze_set(info, rec, cal, sensor, heading=heading, _prepared=prepared.get(i))
             for i, (info, rec) in enumerate(session.sets)]
     if no_gyro:
         for s in sets:
             s.flags.append(Flag("data_quality", "info", ACC_ONLY_NOTE))
-    return SessionResult(sets, compare_sides(sets), _calibration_json(cal))
+    return SessionResult(sets, compare_sides(sets), _calibration_json(cal, heading))
+
+
+class _Prepared:
+    """A set's gyroscope (offset removed), where its offset came from, "up" per
+    sample, its own posture span and smoothed rate (0.3 s)."""
+
+    def __init__(self, gyr_dps: np.ndarray, offset_source: str, up: np.ndarray,
+                 time_s: np.ndarray) -> None:
+        self.gyr_dps, self.offset_source, self.up = gyr_dps, offset_source, up
+        self.span = posture_span(time_s, up)
+        self.rate_dps = smoothed_rate(time_s, gyr_dps, 0.3)
+
+    def clue(self, info: SetInfo) -> SetClue:
+        """What this set tells about the heading (its rest posture, its rotation axis)."""
+        lo, hi = self.span
+        rest = np.median(self.up[lo:hi], axis=0)
+        moving = self.rate_dps[lo:hi] > max(5.0, 3.0 * float(np.percentile(
+            self.rate_dps[lo:hi], 30)))
+        axis = None
+        if moving.sum() >= 10:
+            g = self.gyr_dps[lo:hi][moving]
+            eigval, eigvec = np.linalg.eigh(g.T @ g)
+            if eigval[-1] / eigval.sum() >= 0.7:
+                axis = eigvec[:, -1]
+        return SetClue(info.exercise, info.side, rest / np.linalg.norm(rest), axis)
+
+
+def _set_gyro(rec: Recording, cal: Calibration | None) -> tuple[np.ndarray, str]:
+    """The set's gyroscope with its offset removed, and where the offset came from.
+
+    The offset is the set's own (from its quiet stretches, with the sway's net
+    rotation taken out: the sensor's offset drifts as it warms up) when it has
+    at least MIN_OFFSET_QUIET_S of them; else the calibration's; else the
+    median over the set's quietest samples.
+    """
+    base = cal.gyr_offset_dps if cal is not None else np.median(rec.gyr_dps, axis=0)
+    rate = smoothed_rate(rec.time_s, rec.gyr_dps - base, 0.3)
+    quiet = rate <= max(2.0, 2.0 * float(np.percentile(rate, 20)))
+    quiet_s = sum(float(rec.time_s[b - 1] - rec.time_s[a]) for a, b in runs(quiet)
+                  if rec.time_s[b - 1] - rec.time_s[a] >= 0.5)
+    if quiet_s >= MIN_OFFSET_QUIET_S:
+        return rec.gyr_dps - gyro_offset_dps(rec.time_s, rec.acc_g, rec.gyr_dps, quiet), "set"
+    if cal is not None:
+        return rec.gyr_dps - cal.gyr_offset_dps, "calibration"
+    return rec.gyr_dps - np.median(rec.gyr_dps[quiet], axis=0), "set (rough)"
 
 
 def _with_tilt_rate(session: Session) -> Session:
@@ -96,55 +155,55 @@ def _reads_gravity(rec: Recording) -> bool:
     return GRAVITY_RANGE_G[0] <= _median_acc_g(rec) <= GRAVITY_RANGE_G[1]
 
 
-def _prepare(rec: Recording, cal: Calibration | None) -> tuple[np.ndarray, int, bool]:
-    """The set's gyroscope with its offset removed, and its quiet start (end, found).
-
-    The offset is the calibration's (two-leg standing, the most still); without
-    calibration, the set's own quiet start.
-    """
-    offset = cal.gyr_offset_dps if cal is not None else np.median(rec.gyr_dps, axis=0)
-    ref_end, found = quiet_start(rec.time_s, rec.gyr_dps - offset)
+def _calibration_json(cal: Calibration | None, heading: Heading | None = None
+                      ) -> dict[str, Any]:
+    out: dict[str, Any]
     if cal is None:
-        offset = rec.gyr_dps[:ref_end].mean(axis=0)
-    return rec.gyr_dps - offset, ref_end, found
-
-
-def _calibration_json(cal: Calibration | None) -> dict[str, Any]:
-    if cal is None:
-        return {"ok": False, "problem": "no calibration was recorded"}
-    out: dict[str, Any] = {"ok": cal.ok, "problem": cal.problem, "quality": cal.quality}
-    if cal.axes is not None:
-        out["pelvis_axes_in_sensor"] = {k: [round(float(x), 4) for x in getattr(cal.axes, k)]
-                                        for k in "alu"}
+        out = {"ok": False, "grade": "poor", "problem": "no calibration was recorded"}
+    else:
+        out = {"ok": cal.ok, "grade": cal.grade, "problem": cal.problem,
+               "quality": cal.quality}
+        if cal.axes is not None:
+            out["pelvis_axes_in_sensor"] = {k: [round(float(x), 4) for x in getattr(cal.axes, k)]
+                                            for k in "alu"}
+    if heading is not None:
+        out["heading"] = heading.to_json()
     return out
 
 
-def _calibration_flag(cal: Calibration | None) -> Flag | None:
+def _calibration_flag(cal: Calibration | None, heading: Heading | None) -> Flag | None:
+    source = ("the sets' own movements" if heading is not None and heading.source == "sets"
+              else "each set's start and the nominal placement")
     if cal is None:
         return Flag("data_quality", "warning",
-                    "No calibration was recorded, so the sensor's placement was assumed "
-                    "from each set's start: drops and tilts may be off by a few degrees. "
-                    "Record the calibration (stand still, two hip hinges) next time.")
+                    f"No calibration was recorded, so the sensor's placement was estimated "
+                    f"from {source}: drops and tilts may be off by a few degrees. Record the "
+                    "calibration (stand still, two hip hinges) next time.")
     if not cal.ok:
         return Flag("data_quality", "warning",
                     f"The calibration could not be used ({cal.problem}), so the sensor's "
-                    "placement was assumed from each set's start: drops and tilts may be off "
-                    "by a few degrees. Redo the calibration next time.")
+                    f"placement was estimated from {source}: drops and tilts may be off by a "
+                    "few degrees. Redo the calibration next time.")
     return None
 
 
 def analyze_set(info: SetInfo, rec: Recording, cal: Calibration | None,
-                sensor: dict[str, Any] | None = None, *,
-                _prepared: tuple[np.ndarray, int, bool, np.ndarray] | None = None
-                ) -> SetResult:
+                sensor: dict[str, Any] | None = None, *, heading: Heading | None = None,
+                _prepared: _Prepared | None = None) -> SetResult:
     """Analyse one set recording with the session's calibration (or None).
 
-    ``sensor`` is session.json's ``sensor`` object (ranges for saturation).
+    ``sensor`` is session.json's ``sensor`` object (ranges for saturation);
+    ``heading``: the session's pelvis axes (default: the calibration's, else
+    the nominal placement).
     """
     ex = EXERCISES[info.exercise]
     result = SetResult(info.file, info.exercise, info.side)
+    if heading is None:
+        heading = (Heading(cal.axes, "calibration", CALIBRATION_UNCERTAINTY_DEG)
+                   if cal is not None and cal.ok else
+                   Heading(PelvisAxes(**NOMINAL_AXES), "nominal", NO_CLUE_DEG))
     quality_flags: list[Flag] = []
-    cal_flag = _calibration_flag(cal)
+    cal_flag = _calibration_flag(cal, heading)
     if cal_flag:
         quality_flags.append(cal_flag)
     t = rec.time_s
@@ -166,43 +225,61 @@ def analyze_set(info: SetInfo, rec: Recording, cal: Calibration | None,
         return result
 
     if _prepared is None:
-        gyr, ref_end, found = _prepare(rec, cal)
-        up = gravity_up(t, rec.acc_g, gyr)
+        gyr, source = _set_gyro(rec, cal)
+        _prepared = _Prepared(gyr, source, gravity_up(t, rec.acc_g, gyr), t)
+    p = _prepared
+    up, gyr = p.up, p.gyr_dps
+    result.quality["gyr_offset_source"] = p.offset_source
+    lo, hi = p.span
+    # the axes in the set's posture, first from its median posture (enough to
+    # tell which way a rep goes), then from the reference found
+    rough = np.median(up[lo:hi], axis=0)
+    axes = axes_from_posture(rough, ex.up_axis(info.side), heading.axes)
+    if ex.kind == "reps":
+        direction = ex.rep_direction(info.side)
+        m = movement_signal(t, up, gyr, p.span, None if direction is None
+                            else axes.vector(direction))
+        windows, rest = find_reps(t, m, up, p.rate_dps, p.span, MIN_REP_DEG[ex.posture])
+        reference, found = rest.reference, rest.found
     else:
-        gyr, ref_end, found, up = _prepared
+        hold = find_hold(t, up, p.rate_dps, p.span)
+        windows, rest = [], None
+        if hold is None:
+            reference, found = np.arange(lo, lo + min(samples_for(t, 1.0), hi - lo)), False
+        else:
+            reference, found = hold[2], hold[3]
     if not found:
         quality_flags.append(Flag("data_quality", "warning",
-                                  "The set did not start with 2 s of stillness, so the rest "
-                                  "posture is uncertain: hold still in the start position "
-                                  "before the first rep."))
-    reference = slice(0, ref_end)
-    result.reference_s = (float(t[0]), float(t[ref_end - 1]))
+                                  "The set did not start with a still moment in the start "
+                                  "position, so the rest posture is uncertain: hold still in "
+                                  "the start position for 2 s before the first rep."))
+    result.reference_s = (float(t[reference[0]]), float(t[reference[-1]]))
     rest_up = up[reference].mean(axis=0)
     rest_up /= np.linalg.norm(rest_up)
-    axes = _posture_axes(result, cal, rest_up, quality_flags)
-
+    axes = _posture_axes(result, heading, rest_up, quality_flags)
     signals = angle_signals(ex, info.side, axes, up, reference)
     result.time_s, result.signals_deg = t, signals
+    result.quality["heading"] = heading.to_json()
     if ex.kind == "reps":
-        _reps(result, t, signals, movement_along_reps(up, reference), ref_end, quality_flags)
+        assert rest is not None
+        _reps(result, t, signals, windows, rest, heading, quality_flags)
     else:
-        _hold(result, t, signals, smoothed_rate(t, gyr, 0.5), up, ref_end, quality_flags)
+        _hold(result, t, signals, hold, quality_flags)
     _shift(result, t, up, rest_up, quality_flags)
     result.flags = set_flags(result) + quality_flags
     return result
 
 
-def _posture_axes(result: SetResult, cal: Calibration | None, rest_up: np.ndarray,
+def _posture_axes(result: SetResult, heading: Heading, rest_up: np.ndarray,
                   flags: list[Flag]) -> PelvisAxes:
     """The pelvis axes for this set, and a check that its start looks like the
     exercise's posture (the posture's up axis should point up)."""
     ex = EXERCISES[result.exercise]
     up_pelvis = ex.up_axis(result.side)
-    calibrated = cal.axes if cal is not None and cal.ok else None
-    if calibrated is not None:
-        axes, expected, limit = calibrated, calibrated, WRONG_POSTURE_DEG
+    if heading.source == "calibration":
+        axes, expected, limit = heading.axes, heading.axes, WRONG_POSTURE_DEG
     else:
-        axes = axes_from_posture(rest_up, up_pelvis)
+        axes = axes_from_posture(rest_up, up_pelvis, heading.axes)
         expected, limit = PelvisAxes(**NOMINAL_AXES), WRONG_POSTURE_UNCALIBRATED_DEG
     off_deg = angle_between_deg(expected.vector(up_pelvis), rest_up)
     result.quality["posture_offset_deg"] = round(off_deg, 1)
@@ -216,10 +293,16 @@ def _posture_axes(result: SetResult, cal: Calibration | None, rest_up: np.ndarra
 
 
 def _reps(result: SetResult, t: np.ndarray, signals: dict[str, np.ndarray],
-          movement: np.ndarray, ref_end: int, flags: list[Flag]) -> None:
+          windows: list[RepWindow], rest: Rest, heading: Heading, flags: list[Flag]) -> None:
     ex = EXERCISES[result.exercise]
-    windows, typical = find_reps(t, movement, ref_end)
-    result.quality["typical_excursion_deg"] = round(typical, 2)
+    result.quality["typical_excursion_deg"] = round(rest.typical_deg, 2)
+    result.quality["noise_floor_deg"] = round(rest.noise_deg, 2)
+    # a cross-axis metric picks up the main movement times the heading error
+    along = ex.rep_signal[0] if ex.rep_signal else None
+    result.quality["metric_uncertainty_deg"] = {
+        s.name: 0.0 if s.name == along else
+        round(rest.typical_deg * float(np.sin(np.radians(heading.uncertainty_deg))), 2)
+        for s in ex.signals}
     period = float(np.median(np.diff(t)))
     bridged, unmeasured = [], []
     for i, w in enumerate(windows, start=1):
@@ -235,8 +318,7 @@ def _reps(result: SetResult, t: np.ndarray, signals: dict[str, np.ndarray],
                        for s in ex.signals}
         else:
             metrics = {s.name: s.reduce_values(signals[s.name][inside]) for s in ex.signals}
-        result.reps.append(Rep(i, float(t[w.start]), float(t[w.end]),
-                               float(t[w.top_last] - t[w.top_first]),
+        result.reps.append(Rep(i, float(t[w.start]), float(t[w.end]), w.top_s,
                                float(t[w.top_first] - t[w.start]),
                                float(t[w.end] - t[w.top_last]), metrics))
     measured = [r for r in result.reps if r.measured]
@@ -251,6 +333,13 @@ def _reps(result: SetResult, t: np.ndarray, signals: dict[str, np.ndarray],
         flags.append(Flag("data_quality", "warning",
                           f"Over {MAX_BRIDGE_S:.1f} s of data was lost during {len(unmeasured)} "
                           "rep(s): they are counted but not measured.", tuple(unmeasured)))
+    if rest.noisy and result.reps:
+        result.quality["reps_reliable"] = False
+        flags.append(Flag("data_quality", "alert",
+                          f"The pelvis moved almost as much at rest ({rest.noise_deg:.1f} deg of "
+                          f"sway) as in the reps ({rest.typical_deg:.1f} deg), so the reps could "
+                          "not be told apart reliably: hold still between reps and check that "
+                          "the sensor is clipped firmly."))
     n = len(result.reps)
     if n == 0:
         flags.append(Flag("data_quality", "alert",
@@ -272,19 +361,18 @@ def _fill_gaps(t: np.ndarray, values: np.ndarray, inside: slice, period: float
     return spline(grid)
 
 
-def _hold(result: SetResult, t: np.ndarray, signals: dict[str, np.ndarray], rate: np.ndarray,
-          up: np.ndarray, ref_end: int, flags: list[Flag]) -> None:
+def _hold(result: SetResult, t: np.ndarray, signals: dict[str, np.ndarray],
+          found: tuple[int, int, np.ndarray, bool] | None, flags: list[Flag]) -> None:
     ex = EXERCISES[result.exercise]
-    found = find_hold(t, rate, up, ref_end)
     if found is None:
         flags.append(Flag("data_quality", "alert",
                           "No hold was found: the recording shows no still period between "
                           "getting into the stretch and coming out of it."))
         return
-    start, end = found
-    inside = (t >= start) & (t <= end)
+    first, last = found[0], found[1]
+    inside = slice(first, last + 1)
     metrics = {s.name: s.reduce_values(signals[s.name][inside]) for s in ex.signals}
-    result.holds.append(Hold(1, start, end, metrics))
+    result.holds.append(Hold(1, float(t[first]), float(t[last]), metrics))
     result.medians = dict(metrics)
 
 

@@ -1,8 +1,27 @@
-"""Reps and holds from the pelvis's movement away from its rest posture.
+"""Reps and holds from the pelvis's movement away from its home posture.
 
-A rep is one excursion of the pelvis's tilt from its rest posture along the
-set's main direction of movement, and back; a stretch's hold is the long still
-stretch between getting into position and coming out of it.
+The home posture is found, not assumed: a set may start upright and then step
+into position, start while the pelvis is still settling, or hold the start
+only a second or two. It is where the pelvis returns between reps.
+
+- The set's posture: the samples within :data:`POSTURE_DEG` of its median
+  posture (getting down to the floor or up from it is not part of the set).
+- The movement signal: the tilt (deg) along the direction in which "up" moves
+  fastest over the set (the principal axis of its velocity, so the reps
+  dominate even when a step into position moves further), signed so that the
+  reps go up (the catalogue's rep direction when the pelvis axes tell it).
+- Home: the level of the valleys between the movement's peaks (their lower
+  cluster: the dip inside a double-humped squat or a lunge is not home).
+- A rep is one departure from home and back, whatever its shape: the
+  movement's peaks belong to one rep until the signal comes back near home
+  between them (humps whose dip stays well above home are one rep). A small rep
+  (well above the noise floor, below :data:`FULL_REP_FRACTION` of the typical
+  rep) counts when it lies among full reps, in the set's rhythm.
+- The reference (measurements.md): the quiet period at home just before the
+  first rep.
+
+A stretch's hold is the longest stable posture of the set; its edges are where
+the movement settles to the hold's own level of motion, measured inside it.
 """
 
 from __future__ import annotations
@@ -10,170 +29,364 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
 from scipy.signal import find_peaks
 
-from hipsense.analysis.motion import samples_for
+from hipsense.analysis.motion import robust_sd, runs, samples_for
 from hipsense.exercises import HOLD_TOP_FRACTION
 
-#: A peak counts as a rep when its prominence is at least this fraction of the
-#: set's typical rep (so partial reps and fidgets do not count).
-REL_PROMINENCE = 0.35
-#: The smallest excursion (deg) that can be a rep at all.
-MIN_REP_DEG = 0.6
-#: Leaving / returning to rest: this fraction of the rep's excursion.
+#: The set's own posture: within this angle (deg) of its median posture.
+POSTURE_DEG = 50.0
+#: A rep must rise at least this many times the noise floor above home.
+NOISE_FACTOR = 4.0
+#: Two peaks are two reps when the valley between them comes back below
+#: SPLIT_FRACTION of the smaller one's excursion, one rep above HUMP_FRACTION
+#: (see :func:`_group_peaks` for the dips in between).
+SPLIT_FRACTION, HUMP_FRACTION = 0.25, 0.6
+#: A rep's start and end: where it is this fraction of its excursion from home.
 EDGE_FRACTION = 0.1
-#: Minimum-jerk movements take this fraction of their duration between 10 %
-#: and 90 % of the way (10 s^3 - 15 s^4 + 6 s^5: s = 0.2470 .. 0.7530).
-_MJ_10_90 = 0.5060
+#: A rep smaller than this fraction of the typical rep counts only among full
+#: reps; none smaller than MIN_REP_FRACTION counts (sway at home).
+FULL_REP_FRACTION, MIN_REP_FRACTION = 0.35, 0.2
+#: The quiet start at home: found when at least this long (s).
+MIN_REFERENCE_S = 1.0
+#: A noise floor above this fraction of the typical rep: reps cannot be told apart.
+MAX_NOISE_FRACTION = 0.5
 
 
 @dataclass(frozen=True)
 class RepWindow:
-    """Sample indices of one rep: start, first and last sample in the top part, end."""
+    """Sample indices of one rep: start, first and last sample in the top part,
+    end, the peak; ``top_s`` the time spent in the top part (s)."""
 
     start: int
     top_first: int
     top_last: int
     end: int
     peak: int
+    top_s: float
 
 
-def movement_along_reps(up: np.ndarray, reference: slice) -> np.ndarray:
-    """Tilt from rest (deg) along the set's main direction of movement.
+@dataclass(frozen=True)
+class Rest:
+    """What the segmentation found about the set's rest posture.
 
-    The tilt is projected on the direction in which "up" moves most during the
-    set (its principal component), signed so that reps are positive. Unlike the
-    tilt's magnitude, it ignores small shifts of the rest posture across the
-    direction of the reps, so even 1-2 deg reps stand out.
+    ``reference``: indices of the reference samples (the quiet period at home
+    before the first rep, or the home rests between reps when there is none);
+    ``found``: a quiet start at home of :data:`MIN_REFERENCE_S` was there;
+    ``noise_deg``: the noise floor of the movement signal (robust SD);
+    ``typical_deg``: the typical rep's excursion from home; ``posture``: the
+    [start, stop) of the set's own posture.
     """
-    rest = up[reference].mean(axis=0)
-    rest /= np.linalg.norm(rest)
-    dev = up - rest
-    after = dev[reference.stop:] if reference.stop < len(up) else dev
-    _, _, vt = np.linalg.svd(after, full_matrices=False)
-    along = np.degrees(dev @ vt[0])
-    tail = np.percentile(along, [1, 99])
-    return along if tail[1] >= -tail[0] else -along
+
+    reference: np.ndarray
+    found: bool
+    noise_deg: float
+    typical_deg: float
+    posture: tuple[int, int]
+
+    @property
+    def noisy(self) -> bool:
+        """The noise floor is a large part of the reps: they are not reliable."""
+        return self.typical_deg > 0 and (NOISE_FACTOR * self.noise_deg
+                                         > MAX_NOISE_FRACTION * self.typical_deg)
 
 
-def find_reps(time_s: np.ndarray, movement_deg: np.ndarray, search_from: int
-              ) -> tuple[list[RepWindow], float]:
-    """Reps after index ``search_from``; also returns the typical rep excursion (deg)."""
-    m = movement_deg
-    noise = float(np.std(m[:search_from])) if search_from > 1 else 0.0
-    floor = max(MIN_REP_DEG, 6.0 * noise)
-    peaks, props = find_peaks(m, prominence=floor, distance=samples_for(time_s, 0.6))
-    keep = peaks >= search_from
-    peaks, prom = peaks[keep], props["prominences"][keep]
+def posture_span(time_s: np.ndarray, up: np.ndarray) -> tuple[int, int]:
+    """[start, stop) of the set's own posture: from the first to the last second
+    spent within :data:`POSTURE_DEG` of its median posture."""
+    centre = np.median(up, axis=0)
+    centre /= np.linalg.norm(centre)
+    inside = np.degrees(np.arccos(np.clip(up @ centre, -1, 1))) < POSTURE_DEG
+    one = samples_for(time_s, 1.0)
+    long_runs = [r for r in runs(inside) if r[1] - r[0] >= min(one, len(up))]
+    if not long_runs:
+        return 0, len(up)
+    return long_runs[0][0], long_runs[-1][1]
+
+
+def movement_signal(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray,
+                    span: tuple[int, int], rep_direction: np.ndarray | None = None
+                    ) -> np.ndarray:
+    """The tilt (deg) along the set's main direction of movement, per sample.
+
+    The direction is the principal axis of the velocity of "up" (sensor frame)
+    within ``span``. ``rep_direction``: the way "up" moves in a rep (sensor
+    frame), from the catalogue and the pelvis axes; it signs the signal when it
+    is clearly along the main direction. Otherwise the reps are taken to be the
+    side further from the span's first second.
+    """
+    lo, hi = span
+    g = uniform_filter1d(gyr_dps, samples_for(time_s, 0.15), axis=0, mode="nearest")
+    velocity = np.cross(up[lo:hi], np.radians(g[lo:hi]))
+    _, _, vt = np.linalg.svd(velocity, full_matrices=False)
+    direction = vt[0]
+    m = np.degrees(np.arcsin(np.clip(up @ direction, -1, 1)))
+    sign = 0.0
+    if rep_direction is not None:
+        home = up[lo:hi].mean(axis=0)
+        d = rep_direction - (rep_direction @ home) / (home @ home) * home
+        if np.linalg.norm(d) > 0:
+            along = float(direction @ d) / np.linalg.norm(d)
+            sign = np.sign(along) if abs(along) >= 0.3 else 0.0
+    if sign == 0.0:
+        start = np.median(m[lo:lo + samples_for(time_s, 1.0)])
+        tail = np.percentile(m[lo:hi], [1, 99]) - start
+        sign = 1.0 if tail[1] >= -tail[0] else -1.0
+    return sign * m
+
+
+def noise_floor_deg(time_s: np.ndarray, m: np.ndarray, rate_dps: np.ndarray,
+                    span: tuple[int, int]) -> float:
+    """A first noise floor (deg): the median over the set's quiet stretches (the
+    pelvis turning slower than in 60 % of the set, for at least 1 s) of the
+    movement signal's robust SD within each: sway and breathing, wherever the
+    pelvis rests. The rests between reps give the final one (:func:`find_reps`)."""
+    lo, hi = span
+    quiet = rate_dps[lo:hi] <= np.percentile(rate_dps[lo:hi], 40)
+    one = samples_for(time_s, 1.0)
+    spreads = [robust_sd(m[lo + a:lo + b]) for a, b in runs(quiet) if b - a >= one]
+    if not spreads:
+        wander = m - uniform_filter1d(m, samples_for(time_s, 0.5), mode="nearest")
+        return robust_sd(wander[lo:hi][quiet])
+    return float(np.median(spreads))
+
+
+def find_reps(time_s: np.ndarray, m: np.ndarray, up: np.ndarray, rate_dps: np.ndarray,
+              span: tuple[int, int], min_rep_deg: float) -> tuple[list[RepWindow], Rest]:
+    """The reps of a set and its rest posture.
+
+    ``m``: the movement signal (deg, reps positive); ``up``: "up" per sample
+    (sensor frame); ``rate_dps``: the smoothed angular rate; ``span``: the set's
+    own posture (see :func:`posture_span`); ``min_rep_deg``: the smallest
+    movement that can be a rep in this posture. A first noise floor comes from the
+    quietest samples; the spread of the rests between the reps found with it
+    gives the final one, and the reps are found again when it is higher.
+    """
+    lo, hi = span
+    ms = uniform_filter1d(m, samples_for(time_s, 0.1), mode="nearest")
+    noise = noise_floor_deg(time_s, m, rate_dps, span)
+    for _ in range(3):
+        reps, home, typical = _reps_over_floor(time_s, ms, span, noise, min_rep_deg)
+        outside = np.ones(hi - lo, dtype=bool)
+        for r in reps:
+            outside[r.start - lo:r.end + 1 - lo] = False
+        if outside.sum() < samples_for(time_s, 1.0):
+            break
+        # at rest: the spread of everything outside the reps (sway at home)
+        rest = ms[lo:hi][outside]
+        at_rest = robust_sd(rest)
+        if at_rest <= 1.2 * noise:
+            noise = max(noise, at_rest)
+            # a rep rises clearly above where the pelvis rests, not only above
+            # the troughs of its sway
+            level = float(np.median(rest))
+            floor = max(min_rep_deg, NOISE_FACTOR * noise)
+            reps = [r for r in reps if ms[r.peak] - level >= floor]
+            break
+        noise = at_rest
+    first = reps[0].start if reps else hi
+    reference, found = _reference(time_s, up, ms, reps, home, noise, lo, first)
+    return reps, Rest(reference, found, noise, max(typical, 0.0), span)
+
+
+def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, span: tuple[int, int],
+                     noise: float, min_rep_deg: float
+                     ) -> tuple[list[RepWindow], float, float]:
+    """(reps, home level, typical excursion) for a given noise floor (deg)."""
+    lo, hi = span
+    seg = ms[lo:hi]
+    floor = max(min_rep_deg, NOISE_FACTOR * noise)
+    peaks, _ = find_peaks(seg, prominence=floor, distance=samples_for(time_s, 0.4))
+    home, top = _home_and_top(seg, peaks)
+    typical = top - home
+    reps: list[RepWindow] = []
+    if not peaks.size or typical < floor:
+        return reps, home, typical
+    # sway bumps at home are not reps however prominent
+    peaks = peaks[seg[peaks] - home >= max(floor, MIN_REP_FRACTION * typical)]
+    groups = _group_peaks(seg, peaks, home, max(1.5 * noise, 0.25 * floor),
+                          samples_for(time_s, 1.0))
+    bounds = [0] + [int(np.argmin(seg[a[-1]:b[0] + 1])) + a[-1]
+                    for a, b in zip(groups[:-1], groups[1:])] + [len(seg) - 1]
+    windows = [_window(time_s[lo:hi], seg, home, g, bounds[i], bounds[i + 1])
+               for i, g in enumerate(groups)]
+    full = np.array([seg[w.peak] - home >= FULL_REP_FRACTION * typical for w in windows])
+    fulls = np.flatnonzero(full)
+    for i, (w, f) in enumerate(zip(windows, full)):
+        if f or (fulls.size and fulls[0] < i < fulls[-1]):
+            reps.append(RepWindow(w.start + lo, w.top_first + lo, w.top_last + lo,
+                                  w.end + lo, w.peak + lo, w.top_s))
+    return reps, home, typical
+
+
+def _home_and_top(seg: np.ndarray, peaks: np.ndarray) -> tuple[float, float]:
+    """(home level, typical top level) of the movement signal: home from the
+    lower cluster of the valleys between peaks, the top from the upper half of
+    the peaks."""
+    if peaks.size == 0:
+        return float(np.percentile(seg, 10)), float(np.percentile(seg, 10))
+    heights = seg[peaks]
+    top = float(np.median(heights[heights >= np.median(heights)]))
+    if peaks.size < 2:
+        return float(np.percentile(seg, 10)), top
+    valleys = np.array([seg[p:q + 1].min() for p, q in zip(peaks[:-1], peaks[1:])])
+    low = float(np.percentile(valleys, 25))
+    return float(np.median(valleys[valleys <= low + 0.25 * (top - low)])), top
+
+
+def _group_peaks(seg: np.ndarray, peaks: np.ndarray, home: float, near_home: float,
+                 tail: int) -> list[list[int]]:
+    """Peaks grouped into reps.
+
+    Between consecutive peaks, the valley's height above home as a fraction of
+    the smaller peak's excursion decides: below SPLIT_FRACTION (or within
+    ``near_home``) the pelvis came home, two reps; above HUMP_FRACTION a wobble
+    at the top, one rep; in between a dip that is the set's rep shape when such
+    dips are common in the set (double-humped squats, lunges), else two reps.
+    A rep must leave from home (a set that starts above home, before stepping
+    into position, has no rep until it has been home) and come back, unless the
+    recording ends within ``tail`` samples of its top.
+    """
     if not peaks.size:
-        return [], 0.0
-    typical = float(np.median(prom[prom >= 0.5 * prom.max()]))
-    peaks = peaks[prom >= REL_PROMINENCE * typical]
-
-    # valleys: the lowest point between consecutive reps (and the set's ends)
-    bounds = [search_from]
-    for p, q in zip(peaks[:-1], peaks[1:]):
-        bounds.append(p + int(np.argmin(m[p:q + 1])))
-    bounds.append(len(m) - 1)
-    reps = []
-    for i, p in enumerate(peaks):
-        lo, hi = bounds[i], bounds[i + 1]
-        rest_before = float(m[lo:p + 1].min())
-        rest_after = float(m[p:hi + 1].min())
-        top = float(m[p])
-        before = m[lo:p + 1]
-        after = m[p:hi + 1]
-        start = lo + _last(before <= rest_before + EDGE_FRACTION * (top - rest_before))
-        end = p + _first(after <= rest_after + EDGE_FRACTION * (top - rest_after), len(after) - 1)
-        top_first = lo + _first(before >= rest_before + HOLD_TOP_FRACTION * (top - rest_before),
-                                p - lo)
-        top_last = p + _last(after >= rest_after + HOLD_TOP_FRACTION * (top - rest_after))
-        reps.append(RepWindow(int(start), int(top_first), int(top_last), int(end), int(p)))
-    return reps, typical
-
-
-def _first(mask: np.ndarray, default: int = 0) -> int:
-    idx = np.flatnonzero(mask)
-    return int(idx[0]) if idx.size else default
+        return []
+    exc = seg[peaks] - home
+    dips = np.array([seg[p:q + 1].min() - home for p, q in zip(peaks[:-1], peaks[1:])])
+    ratio = dips / np.maximum(np.minimum(exc[:-1], exc[1:]), 1e-9)
+    home_again = (ratio < SPLIT_FRACTION) | (dips <= near_home)
+    deep = ~home_again & (ratio < HUMP_FRACTION)
+    humped = deep.sum() >= 0.5 * max(home_again.sum(), 1)
+    split = home_again | (deep & ~humped)
+    groups = [[int(peaks[0])]]
+    for q, new in zip(peaks[1:], split):
+        if new:
+            groups.append([int(q)])
+        else:
+            groups[-1].append(int(q))
+    # the first rep leaves from home
+    before = seg[:groups[0][0] + 1].min() - home
+    if before > max(near_home, SPLIT_FRACTION * (seg[groups[0][0]] - home)):
+        groups.pop(0)
+    if groups:
+        last = groups[-1][-1]
+        after = seg[last:]
+        if (after.min() - home > max(near_home, SPLIT_FRACTION * (seg[last] - home))
+                and after.size > tail):
+            groups.pop()
+    return groups
 
 
-def _last(mask: np.ndarray, default: int = 0) -> int:
-    idx = np.flatnonzero(mask)
-    return int(idx[-1]) if idx.size else default
+def _window(t: np.ndarray, seg: np.ndarray, home: float, group: list[int], prev: int,
+            nxt: int) -> RepWindow:
+    """A rep's edges: where it is EDGE_FRACTION of its excursion from home,
+    searched no further than the valleys to the neighbouring reps (else those
+    valleys' lowest points)."""
+    peak = group[int(np.argmax(seg[group]))]
+    top = seg[peak]
+    edge = home + EDGE_FRACTION * (top - home)
+    before = seg[prev:group[0] + 1]
+    idx = np.flatnonzero(before <= edge)
+    start = prev + (int(idx[-1]) if idx.size else int(np.argmin(before)))
+    after = seg[group[-1]:max(nxt, group[-1]) + 1]
+    idx = np.flatnonzero(after <= edge)
+    end = group[-1] + (int(idx[0]) if idx.size else int(np.argmin(after)))
+    in_top = seg[start:end + 1] >= home + HOLD_TOP_FRACTION * (top - home)
+    first_last = np.flatnonzero(in_top)[[0, -1]]
+    top_s = float(np.diff(t[start:end + 1])[in_top[:-1]].sum())
+    return RepWindow(start, start + int(first_last[0]), start + int(first_last[1]), end, peak,
+                     top_s)
 
 
-def find_hold(time_s: np.ndarray, rate_dps: np.ndarray, up: np.ndarray, search_from: int
-              ) -> tuple[float, float] | None:
-    """(start_s, end_s) of a stretch's hold, or None when there is none.
+def _reference(time_s: np.ndarray, up: np.ndarray, ms: np.ndarray, reps: list[RepWindow],
+               home: float, noise: float, lo: int, first: int) -> tuple[np.ndarray, bool]:
+    """Indices of the reference samples and whether a quiet start at home was found.
 
-    Getting in and coming out are clear movements (the smoothed rate well above
-    the quiet start's); the hold is the longest stretch between two of them.
-    Its edges are refined on the angle to the held posture: getting in and
-    coming out are taken as smooth point-to-point movements (minimum jerk, as
-    human reaching and posture changes are), whose end is found from where they
-    pass 10 %, 50 % and 90 % of the way.
+    The quiet start is the stretch before the first rep where the posture stays
+    within a tolerance of where it is just before that rep (3-D: a step into
+    position across the reps' direction ends it too). Without one of at least
+    0.3 s, the home rests between the first reps stand in."""
+    tol = max(1.5, NOISE_FACTOR * noise)
+    end = first
+    last = samples_for(time_s, 0.3)
+    if end - lo >= 2:
+        anchor = up[max(lo, end - last):end].mean(axis=0)
+        anchor /= np.linalg.norm(anchor)
+        off = np.degrees(np.arccos(np.clip(up[lo:end] @ anchor, -1, 1)))
+        outside = np.flatnonzero(off > tol)
+        start = lo + (int(outside[-1]) + 1 if outside.size else 0)
+        if time_s[end - 1] - time_s[start] >= 0.3:
+            return np.arange(start, end), bool(time_s[end - 1] - time_s[start]
+                                               >= MIN_REFERENCE_S - 0.05)
+    # no quiet start: the rests at home between the first reps
+    rests = [np.arange(a.end, b.start) for a, b in zip(reps[:4], reps[1:5])]
+    rest = np.concatenate(rests) if rests else np.array([], dtype=int)
+    if rest.size:
+        near = rest[np.abs(ms[rest] - home) <= max(tol, 0.15 * (ms[rest].max() - home))]
+        if near.size:
+            return near, False
+    return np.arange(lo, min(lo + samples_for(time_s, 1.0), len(up))), False
+
+
+def find_hold(time_s: np.ndarray, up: np.ndarray, rate_dps: np.ndarray,
+              span: tuple[int, int]) -> tuple[int, int, np.ndarray, bool] | None:
+    """A stretch's hold: (first index, last index, reference indices, quiet start
+    found), or None when the set has no stable posture of 2 s.
+
+    ``rate_dps``: the angular rate smoothed over 0.3 s. The hold is the
+    longest stable stretch of the set (brief wobbles bridged); the held posture
+    is followed by a straight-line fit through its middle (a slow settling into
+    the stretch is part of the hold); its edges are where the distance to that
+    posture and the rate settle to the levels measured inside the hold.
     """
-    quiet = float(np.percentile(rate_dps[:search_from], 95)) if search_from else 0.0
-    moving = rate_dps > max(1.0, 3.0 * quiet)
-    moving[:search_from] = False
-    runs = [r for r in _runs(moving) if time_s[r[1] - 1] - time_s[r[0]] >= 0.1]
-    if len(runs) < 2:
+    lo, hi = span
+    r = rate_dps[lo:hi]
+    t = time_s[lo:hi]
+    quiet = r <= max(1.0, 2.5 * float(np.percentile(r, 20)))
+    core = _longest(t, _bridge(quiet, samples_for(time_s, 0.5)))
+    if core is None or t[core[1] - 1] - t[core[0]] < 2.0:
         return None
-    gaps = [(a[1], b[0]) for a, b in zip(runs[:-1], runs[1:])]
-    i0, i1 = max(gaps, key=lambda g: time_s[g[1] - 1] - time_s[g[0]])
-    i1 -= 1
-    if time_s[i1] - time_s[i0] < 2.0:
-        return None
-    # the held posture a little inside the hold, where the movement has settled
-    one, three = samples_for(time_s, 1.0), samples_for(time_s, 3.0)
-    start = _refine(time_s, up, held=slice(min(i0 + one, i1), min(i0 + three, i1) + 1),
-                    around=slice(search_from, min(i0 + three, i1) + 1), edge=i0, arriving=True)
-    end = _refine(time_s, up, held=slice(max(i1 - three, i0), max(i1 - one, i0) + 1),
-                  around=slice(max(i1 - three, i0), len(up)), edge=i1, arriving=False)
-    return (start if start is not None else float(time_s[i0]),
-            end if end is not None else float(time_s[i1]))
+    a, b = core
+    mid = slice(a + (b - a) // 4, b - (b - a) // 4)
+    # the held posture over time: a straight line through the middle of the hold
+    tm = t[mid] - t[mid].mean()
+    seg_up = up[lo:hi]
+    coef = np.polyfit(tm, seg_up[mid], 1) if tm.size >= 3 else np.vstack(
+        [np.zeros(3), seg_up[mid].mean(axis=0)])
+    held = np.outer(t - t[mid].mean(), coef[0]) + coef[1]
+    held /= np.linalg.norm(held, axis=1)[:, None]
+    dist = np.degrees(np.arccos(np.clip((seg_up * held).sum(axis=1), -1, 1)))
+    dist_level = max(0.75, 2.0 * float(np.percentile(dist[mid], 90)))
+    rate_level = max(0.5, 1.5 * float(np.percentile(r[mid], 90)))
+    settled = _bridge((dist <= dist_level) & (r <= rate_level), samples_for(time_s, 0.3))
+    centre = (a + b) // 2
+    run = next(((x, y) for x, y in runs(settled) if x <= centre < y), (a, b))
+    start, stop = run
+    # the reference: the last quiet second before getting in (away from the
+    # hold; a pause on the way in is shorter), else the longest quiet moment
+    quiet_before = runs(quiet[:start] & (dist[:start] > dist_level))
+    long_enough = [r for r in quiet_before if t[r[1] - 1] - t[r[0]] >= MIN_REFERENCE_S - 0.05]
+    if long_enough:
+        x, y = long_enough[-1]
+        return start + lo, stop - 1 + lo, np.arange(x + lo, y + lo), True
+    some = [r for r in quiet_before if t[r[1] - 1] - t[r[0]] >= 0.3]
+    if some:
+        x, y = max(some, key=lambda r: r[1] - r[0])
+        return start + lo, stop - 1 + lo, np.arange(x + lo, y + lo), False
+    return start + lo, stop - 1 + lo, np.arange(lo, lo + min(samples_for(time_s, 1.0),
+                                                             max(start, 1))), False
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """[start, stop) of each run of True."""
-    padded = np.r_[False, mask, False].astype(np.int8)
-    edges = np.flatnonzero(np.diff(padded))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+def _bridge(mask: np.ndarray, gap: int) -> np.ndarray:
+    """``mask`` with runs of False shorter than ``gap`` samples (inside) filled."""
+    out = mask.copy()
+    for a, b in runs(~mask):
+        if b - a < gap and a > 0 and b < len(mask):
+            out[a:b] = True
+    return out
 
 
-def _refine(time_s: np.ndarray, up: np.ndarray, held: slice, around: slice, edge: int,
-            arriving: bool) -> float | None:
-    """Time the posture arrives at (or leaves) the held posture, from the 10/50/90 %
-    passages of the movement into (out of) it; None if unclear.
-
-    ``held``: samples of the held posture; ``around``: samples that contain the
-    movement and part of the hold; ``edge``: the coarse edge (the movement's
-    furthest point is looked for before it when arriving, after it when leaving).
-    """
-    target = up[held].mean(axis=0)
-    target /= np.linalg.norm(target)
-    idx = np.arange(around.start, around.stop)
-    d = np.degrees(np.arccos(np.clip(up[idx] @ target, -1.0, 1.0)))
-    t = time_s[idx]
-    if not arriving:  # leaving is arriving backwards in time
-        d, t, idx = d[::-1], -t[::-1], idx[::-1]
-    before = np.flatnonzero(idx <= edge) if arriving else np.flatnonzero(idx >= edge)
-    if before.size < 3:
+def _longest(t: np.ndarray, mask: np.ndarray) -> tuple[int, int] | None:
+    found = runs(mask)
+    if not found:
         return None
-    far = float(d[before].max())
-    if far < 2.0:
-        return None
-    # the last passage through 50 % on the way in, then 10 % and 90 % around it,
-    # relative to the furthest point of this movement (not of earlier wobbles)
-    mid = _last(d[:before[-1] + 1] >= 0.5 * far, -1)
-    if mid < 0:
-        return None
-    window = t >= t[mid] - 3.0
-    far = float(d[window & (np.arange(d.size) <= mid)].max())
-    i10 = _last((d >= 0.9 * far) & (np.arange(d.size) <= mid), -1)
-    i90 = mid + _first(d[mid:] <= 0.1 * far, -1)
-    if i10 < 0 or i90 < mid:
-        return None
-    duration = (t[i90] - t[i10]) / _MJ_10_90
-    end = float(t[mid] + duration / 2)
-    return end if arriving else -end
+    return max(found, key=lambda r: t[r[1] - 1] - t[r[0]])
