@@ -57,17 +57,36 @@ def _threshold_message(ex: Exercise, side: str, rule: FlagRule, value: float) ->
     return f"{rule.metric} was {value:.1f} deg on average during {what}; {aim}."
 
 
+def _label(metric: str) -> str:
+    """A metric's name in words: pelvic_drop_deg -> drop."""
+    return metric.removeprefix("pelvic_").removesuffix("_deg").replace("_", " ")
+
+
 def set_flags(result: SetResult, thresholds: GeneralThresholds = THRESHOLDS
               ) -> list[Flag]:
     """The exercise flags of one set (data-quality flags are added by the pipeline)."""
     ex = EXERCISES[result.exercise]
     flags: list[Flag] = []
     reps = [r for r in result.reps if r.measured]
-    if reps:
+    # without a usable calibration the heading is estimated: a cross-axis
+    # metric within its uncertainty of the threshold does not raise the flag
+    estimated = result.quality.get("heading", {}).get("source", "calibration") != "calibration"
+    uncertainty = result.quality.get("metric_uncertainty_deg", {}) if estimated else {}
+    if reps and result.quality.get("reps_reliable", True):
         for rule in ex.flag_rules:
             values = np.array([r.metrics[rule.metric] for r in reps])
             check = np.abs(values) if rule.use_abs else values
             median = float(np.median(check))
+            margin = float(uncertainty.get(rule.metric, 0.0))
+            if rule.threshold_deg < median <= rule.threshold_deg + margin:
+                flags.append(Flag("data_quality", "info",
+                                  f"{_label(rule.metric).capitalize()} was {median:.0f} deg "
+                                  f"(+-{margin:.0f}) on average during "
+                                  f"{_set_name(ex, result.side)}, near the "
+                                  f"{rule.threshold_deg:.0f} deg limit; without a usable "
+                                  "calibration hipsense cannot tell which side of it. Record "
+                                  "the calibration next time."))
+                continue
             if median > rule.threshold_deg:
                 severity = "alert" if median > rule.threshold_deg + ALERT_MARGIN_DEG else "warning"
                 signed = float(np.median(values))
@@ -98,7 +117,7 @@ def _consistency(ex: Exercise, reps: list[Rep], side: str, th: GeneralThresholds
     if sd > th.inconsistent_rep_sd_deg:
         median = float(np.median(values))
         odd = tuple(r.index for r, v in zip(reps, values) if abs(v - median) > max(sd, 2.0))
-        label = ex.primary_metric.removeprefix("pelvic_").removesuffix("_deg").replace("_", " ")
+        label = _label(ex.primary_metric)
         out.append(Flag("inconsistent_reps", "info",
                         f"Your {_set_name(ex, side)} varied a lot from rep to rep "
                         f"({label} spread {sd:.1f} deg); slow down and make every rep look "

@@ -242,7 +242,7 @@ def analyze_set(info: SetInfo, rec: Recording, cal: Calibration | None,
         windows, rest = find_reps(t, m, up, p.rate_dps, p.span, MIN_REP_DEG[ex.posture])
         reference, found = rest.reference, rest.found
     else:
-        hold = find_hold(t, up, p.rate_dps, p.span)
+        hold = find_hold(t, up, gyr, p.rate_dps, p.span)
         windows, rest = [], None
         if hold is None:
             reference, found = np.arange(lo, lo + min(samples_for(t, 1.0), hi - lo)), False

@@ -32,7 +32,7 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 from scipy.signal import find_peaks
 
-from hipsense.analysis.motion import robust_sd, runs, samples_for
+from hipsense.analysis.motion import robust_sd, runs, samples_for, smoothed_rate
 from hipsense.exercises import HOLD_TOP_FRACTION
 
 #: The set's own posture: within this angle (deg) of its median posture.
@@ -327,13 +327,15 @@ def _reference(time_s: np.ndarray, up: np.ndarray, ms: np.ndarray, reps: list[Re
     return np.arange(lo, min(lo + samples_for(time_s, 1.0), len(up))), False
 
 
-def find_hold(time_s: np.ndarray, up: np.ndarray, rate_dps: np.ndarray,
+def find_hold(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray, rate_dps: np.ndarray,
               span: tuple[int, int]) -> tuple[int, int, np.ndarray, bool] | None:
     """A stretch's hold: (first index, last index, reference indices, quiet start
     found), or None when the set has no stable posture of 2 s.
 
-    ``rate_dps``: the angular rate smoothed over 0.3 s. The hold is the
-    longest stable stretch of the set (brief wobbles bridged); the held posture
+    ``gyr_dps``: the gyroscope (offset removed); ``rate_dps``: the angular
+    rate smoothed over 0.3 s. The hold is the longest stable stretch of the set,
+    judged on the rate averaged over a second (sway to and fro cancels, getting
+    in and out does not; brief wobbles bridged); the held posture
     is followed by a straight-line fit through its middle (a slow settling into
     the stretch is part of the hold); its edges are where the distance to that
     posture and the rate settle to the levels measured inside the hold.
@@ -341,26 +343,37 @@ def find_hold(time_s: np.ndarray, up: np.ndarray, rate_dps: np.ndarray,
     lo, hi = span
     r = rate_dps[lo:hi]
     t = time_s[lo:hi]
-    quiet = r <= max(1.0, 2.5 * float(np.percentile(r, 20)))
-    core = _longest(t, _bridge(quiet, samples_for(time_s, 0.5)))
+    slow = smoothed_rate(t, gyr_dps[lo:hi], 1.0)
+    quiet = slow <= max(1.0, 2.0 * float(np.median(slow)))
+    core = _longest(t, _bridge(quiet, samples_for(time_s, 1.0)))
     if core is None or t[core[1] - 1] - t[core[0]] < 2.0:
         return None
     a, b = core
-    mid = slice(a + (b - a) // 4, b - (b - a) // 4)
-    # the held posture over time: a straight line through the middle of the hold
-    tm = t[mid] - t[mid].mean()
     seg_up = up[lo:hi]
-    coef = np.polyfit(tm, seg_up[mid], 1) if tm.size >= 3 else np.vstack(
-        [np.zeros(3), seg_up[mid].mean(axis=0)])
-    held = np.outer(t - t[mid].mean(), coef[0]) + coef[1]
-    held /= np.linalg.norm(held, axis=1)[:, None]
-    dist = np.degrees(np.arccos(np.clip((seg_up * held).sum(axis=1), -1, 1)))
-    dist_level = max(0.75, 2.0 * float(np.percentile(dist[mid], 90)))
-    rate_level = max(0.5, 1.5 * float(np.percentile(r[mid], 90)))
-    settled = _bridge((dist <= dist_level) & (r <= rate_level), samples_for(time_s, 0.3))
-    centre = (a + b) // 2
-    run = next(((x, y) for x, y in runs(settled) if x <= centre < y), (a, b))
-    start, stop = run
+    # each sample against the mean posture of the 2 s after it (for the start)
+    # and before it (for the end): within the hold that is sway only, however
+    # slowly the stretch settles; getting in or out is further
+    w = min(samples_for(time_s, 2.0), b - a)
+    csum = np.vstack([np.zeros(3), np.cumsum(seg_up, axis=0)])
+    idx = np.arange(len(seg_up))
+    ahead = csum[np.minimum(idx + w, len(seg_up))] - csum[idx]
+    behind = csum[idx + 1] - csum[np.maximum(idx + 1 - w, 0)]
+    d_ahead = _angle_deg(seg_up, ahead)
+    d_behind = _angle_deg(seg_up, behind)
+    level = max(0.5, 1.5 * float(np.percentile(np.r_[d_ahead[a:b - w], d_behind[a + w:b]], 98)))
+    rate_level = max(0.5, 1.5 * float(np.percentile(r[a:b], 90)))
+    gap = samples_for(time_s, 0.5)
+    start = _walk(d_ahead <= level, a, -1, gap)
+    stop = _walk(d_behind <= level, b - 1, +1, gap) + 1
+    # getting in reaches the band still moving: the hold starts once the rate
+    # too is down to the hold's level (and ends where it rises on the way out)
+    two = samples_for(time_s, 2.0)
+    calm = np.flatnonzero(r[start:min(start + two, b)] <= rate_level)
+    start += int(calm[0]) if calm.size else 0
+    calm = np.flatnonzero(r[max(stop - two, a):stop] <= rate_level)
+    stop = max(stop - two, a) + int(calm[-1]) + 1 if calm.size else stop
+    dist_level = 2.0 * level
+    dist = _angle_deg(seg_up, np.broadcast_to(seg_up[start:stop].mean(axis=0), seg_up.shape))
     # the reference: the last quiet second before getting in (away from the
     # hold; a pause on the way in is shorter), else the longest quiet moment
     quiet_before = runs(quiet[:start] & (dist[:start] > dist_level))
@@ -374,6 +387,28 @@ def find_hold(time_s: np.ndarray, up: np.ndarray, rate_dps: np.ndarray,
         return start + lo, stop - 1 + lo, np.arange(x + lo, y + lo), False
     return start + lo, stop - 1 + lo, np.arange(lo, lo + min(samples_for(time_s, 1.0),
                                                              max(start, 1))), False
+
+
+def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Angle (deg) between the rows of u and v (any lengths)."""
+    cos = (u * v).sum(axis=1) / (np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1))
+    return np.degrees(np.arccos(np.clip(cos, -1, 1)))
+
+
+def _walk(ok: np.ndarray, i: int, step: int, gap: int) -> int:
+    """From index ``i``, step while ``ok`` holds (failures shorter than ``gap``
+    samples are stepped over); the last index where it held."""
+    last, misses = i, 0
+    j = i
+    while 0 <= j < len(ok):
+        if ok[j]:
+            last, misses = j, 0
+        else:
+            misses += 1
+            if misses >= gap:
+                break
+        j += step
+    return last
 
 
 def _bridge(mask: np.ndarray, gap: int) -> np.ndarray:
