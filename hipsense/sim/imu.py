@@ -5,7 +5,10 @@ differentiating it where the sensor samples: specific force
 ``f = R_ws^T (a_w / g0 + z)`` in g and body angular rate in deg/s. Then the
 error model adds scale and cross-axis errors, biases (the gyroscope's drifting
 slowly), white noise, clipping at the range and int16 quantisation, and the
-sampler adds the sensor clock's rate error, timestamp jitter and lost packets.
+sampler adds the sensor clock's rate error, timestamp jitter and lost packets
+(random bursts, and bursts placed at given times: a gap during a rep).
+The sensor may wobble on the skin (``Motion.wobble_deg``): the gyroscope and the
+direction of gravity it sees turn with it; the lever arm stays the pelvis's.
 """
 
 from __future__ import annotations
@@ -73,8 +76,14 @@ def ideal_imu(motion: Motion, t_s: np.ndarray, mounting: Mounting
     r_ps = Rotation.from_matrix(mounting.pelvis_from_sensor())
     lever = np.asarray(mounting.lever_arm_m)
 
+    # any motion with orientation() and hip_position() will do; a wobble is optional
+    sensor_wobble = getattr(motion, "sensor_wobble", None)
+
     def world_from_sensor(t: np.ndarray) -> Rotation:
-        return motion.orientation(t) * r_ps
+        wobble = None if sensor_wobble is None else sensor_wobble(t)
+        if wobble is None:
+            return motion.orientation(t) * r_ps
+        return motion.orientation(t) * wobble * r_ps
 
     def position(t: np.ndarray) -> np.ndarray:
         return motion.hip_position(t) + motion.orientation(t).apply(lever)
@@ -183,8 +192,13 @@ class Sampler:
         stamps = np.round((t_true + jitter) * 1e6) / 1e6
         return t_true, stamps
 
-    def kept(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """Boolean mask of the n samples that arrive (whole packets are lost)."""
+    def kept(self, n: int, rng: np.random.Generator, forced_lost: np.ndarray | None = None
+             ) -> np.ndarray:
+        """Boolean mask of the n samples that arrive (whole packets are lost).
+
+        ``forced_lost`` (n booleans) marks samples that must be lost too (a burst
+        placed on purpose); every packet holding one of them is lost.
+        """
         n_packets = -(-n // self.samples_per_packet)
         lost = np.zeros(n_packets, dtype=bool)
         if self.packet_loss > 0:
@@ -193,19 +207,27 @@ class Sampler:
             lengths = rng.geometric(1.0 / self.burst_packets, starts.size)
             for s, length in zip(starts, lengths):
                 lost[s:s + length] = True
+        if forced_lost is not None and forced_lost.any():
+            lost[np.flatnonzero(forced_lost) // self.samples_per_packet] = True
         return np.repeat(~lost, self.samples_per_packet)[:n]
 
 
 def record(motion: Motion, start_s: float, end_s: float, mounting: Mounting,
-           errors: ImuErrors, sampler: Sampler, rng: np.random.Generator
-           ) -> tuple[Recording, int]:
+           errors: ImuErrors, sampler: Sampler, rng: np.random.Generator,
+           blackouts_s: tuple[tuple[float, float], ...] = ()) -> tuple[Recording, int]:
     """Simulate the recording of ``motion`` over [start_s, end_s).
 
-    Returns the recording (only the samples that arrived) and the number of
-    samples lost in transit.
+    ``blackouts_s``: time windows whose packets are all lost (on top of the
+    sampler's random loss). Returns the recording (only the samples that
+    arrived) and the number of samples lost in transit.
     """
     t_true, stamps = sampler.sample_times(start_s, end_s, rng)
     acc, gyr = ideal_imu(motion, t_true, mounting)
     acc, gyr = errors.apply(t_true, acc, gyr, rng)
-    keep = sampler.kept(t_true.size, rng)
+    forced = None
+    if blackouts_s:
+        forced = np.zeros(t_true.size, dtype=bool)
+        for a, b in blackouts_s:
+            forced |= (t_true >= a) & (t_true < b)
+    keep = sampler.kept(t_true.size, rng, forced)
     return Recording(stamps[keep], acc[keep], gyr[keep]), int((~keep).sum())

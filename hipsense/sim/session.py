@@ -35,6 +35,12 @@ class SessionSpec:
         calibration: False to record no calibration (``"calibration": null``).
         started_at: ISO 8601 start, written to session.json.
         metadata: extra session.json keys (``athlete``, ``notes`` ...).
+        realism: 0 = the original, idealised movement (the same bytes for a seed
+            as before); 1 = the realities of real movement (sway and skin
+            wobble of measured size, awkward starts, real rep shapes, gaps
+            inside reps, wobbly stretch entries, weight shifts in the
+            calibration stands); 2 = every reality doubled. See
+            :mod:`hipsense.sim.movements`.
     """
 
     sets: tuple[SetSpec, ...]
@@ -47,6 +53,7 @@ class SessionSpec:
     gyr_range_dps: float = 500.0
     started_at: str = "2026-10-04T07:12:00+00:00"
     metadata: dict[str, Any] = field(default_factory=dict)
+    realism: float = 0.0
 
 
 @dataclass
@@ -96,9 +103,13 @@ def simulate_session(spec: SessionSpec, seed: int) -> SimulatedSession:
         "gyr_bias_dps": [round(float(x), 4) for x in errors.gyr_bias_dps],
         "calibration": None, "sets": [],
     }
+    if spec.realism < 0:
+        raise ValueError("realism must be >= 0")
+    if spec.realism > 0:
+        truth["realism"] = spec.realism
     calibration = None
     if spec.calibration:
-        plan = plan_calibration(clock_s, cal_rng)
+        plan = plan_calibration(clock_s, cal_rng, spec.realism)
         calibration, lost = record(plan.motion, plan.start_s, plan.end_s, mounting, errors,
                                    sampler, cal_rng)
         truth["calibration"] = {
@@ -109,15 +120,20 @@ def simulate_session(spec: SessionSpec, seed: int) -> SimulatedSession:
             "gyr_bias_dps": [round(float(x), 4) for x in
                              errors.gyr_bias_at(calibration.time_s).mean(axis=0)],
         }
+        if spec.realism > 0:
+            truth["calibration"]["weight_shifts_s"] = [[round(a, 4), round(b, 4)]
+                                                       for a, b in plan.weight_shifts_s]
         clock_s = plan.end_s + float(cal_rng.uniform(15.0, 40.0))
 
     sets = []
     for i, (set_spec, rng) in enumerate(zip(spec.sets, set_rngs), start=1):
-        plan = plan_set(set_spec, clock_s, rng)
-        rec, lost = record(plan.motion, plan.start_s, plan.end_s, mounting, errors, sampler, rng)
+        plan = plan_set(set_spec, clock_s, rng, spec.realism)
+        rec, lost = record(plan.motion, plan.start_s, plan.end_s, mounting, errors, sampler, rng,
+                           plan.gaps_s)
         info = SetInfo(f"set{i:02d}.csv", set_spec.exercise, set_spec.side)
         sets.append((info, rec))
-        truth["sets"].append({"file": info.file, **set_truth(plan), "lost_samples": lost})
+        truth["sets"].append({"file": info.file, **set_truth(plan, rec.time_s),
+                              "lost_samples": lost})
         clock_s = plan.end_s + float(rng.uniform(20.0, 60.0))
 
     metadata = {
