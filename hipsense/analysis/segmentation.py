@@ -16,7 +16,8 @@ only a second or two. It is where the pelvis returns between reps.
   movement's peaks belong to one rep until the signal comes back near home
   between them (humps whose dip stays well above home are one rep). A small rep
   (well above the noise floor, below :data:`FULL_REP_FRACTION` of the typical
-  rep) counts when it lies among full reps, in the set's rhythm.
+  rep) counts when it keeps the set's rhythm: among full reps, or right after
+  the last one (not before the first: that is a fidget).
 - The reference (measurements.md): the quiet period at home just before the
   first rep.
 
@@ -111,7 +112,7 @@ def movement_signal(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray,
     """The tilt (deg) along the set's main direction of movement, per sample.
 
     The direction is the principal axis of the velocity of "up" (sensor frame)
-    within ``span``. ``rep_direction``: the way "up" moves in a rep (sensor
+    within ``span``, each sample's speed capped at the set's 90th percentile. ``rep_direction``: the way "up" moves in a rep (sensor
     frame), from the catalogue and the pelvis axes; it signs the signal when it
     is clearly along the main direction. Otherwise the reps are taken to be the
     side further from the span's first second.
@@ -119,6 +120,11 @@ def movement_signal(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray,
     lo, hi = span
     g = uniform_filter1d(gyr_dps, samples_for(time_s, 0.15), axis=0, mode="nearest")
     velocity = np.cross(up[lo:hi], np.radians(g[lo:hi]))
+    # each sample's speed capped at the set's usual moving speed: a single fast
+    # step into position (getting down onto the floor) must not outweigh the reps
+    speed = np.linalg.norm(velocity, axis=1)
+    cap = max(float(np.percentile(speed, 90)), 1e-9)
+    velocity *= np.minimum(1.0, cap / np.maximum(speed, 1e-12))[:, None]
     _, _, vt = np.linalg.svd(velocity, full_matrices=False)
     direction = vt[0]
     m = np.degrees(np.arcsin(np.clip(up @ direction, -1, 1)))
@@ -166,25 +172,25 @@ def find_reps(time_s: np.ndarray, m: np.ndarray, up: np.ndarray, rate_dps: np.nd
     lo, hi = span
     ms = uniform_filter1d(m, samples_for(time_s, 0.1), mode="nearest")
     noise = noise_floor_deg(time_s, m, rate_dps, span)
-    for _ in range(3):
-        reps, home, typical = _reps_over_floor(time_s, ms, span, noise, min_rep_deg)
-        outside = np.ones(hi - lo, dtype=bool)
-        for r in reps:
-            outside[r.start - lo:r.end + 1 - lo] = False
-        if outside.sum() < samples_for(time_s, 1.0):
-            break
-        # at rest: the spread of everything outside the reps (sway at home)
-        rest = ms[lo:hi][outside]
+    reps, home, typical = _reps_over_floor(time_s, ms, span, noise, min_rep_deg)
+    # the noise at home: the spread of what lies outside the reps and near home
+    # (a rep missed at first must not pass for sway)
+    outside = np.ones(hi - lo, dtype=bool)
+    for r in reps:
+        outside[r.start - lo:r.end + 1 - lo] = False
+    rest = ms[lo:hi][outside]
+    if typical > 0:
+        rest = rest[np.abs(rest - home) <= 0.5 * typical]
+    if rest.size >= samples_for(time_s, 1.0):
         at_rest = robust_sd(rest)
-        if at_rest <= 1.2 * noise:
-            noise = max(noise, at_rest)
-            # a rep rises clearly above where the pelvis rests, not only above
-            # the troughs of its sway
-            level = float(np.median(rest))
-            floor = max(min_rep_deg, NOISE_FACTOR * noise)
-            reps = [r for r in reps if ms[r.peak] - level >= floor]
-            break
-        noise = at_rest
+        if at_rest > 1.2 * noise:
+            reps, home, typical = _reps_over_floor(time_s, ms, span, at_rest, min_rep_deg)
+        noise = max(noise, at_rest)
+        # a rep rises clearly above where the pelvis rests, not only above the
+        # troughs of its sway
+        level = float(np.median(rest))
+        floor = max(min_rep_deg, NOISE_FACTOR * noise)
+        reps = [r for r in reps if ms[r.peak] - level >= floor]
     first = reps[0].start if reps else hi
     reference, found = _reference(time_s, up, ms, reps, home, noise, lo, first)
     return reps, Rest(reference, found, noise, max(typical, 0.0), span)
@@ -211,10 +217,20 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, span: tuple[int, int],
                     for a, b in zip(groups[:-1], groups[1:])] + [len(seg) - 1]
     windows = [_window(time_s[lo:hi], seg, home, g, bounds[i], bounds[i + 1])
                for i, g in enumerate(groups)]
+    t = time_s[lo:hi]
     full = np.array([seg[w.peak] - home >= FULL_REP_FRACTION * typical for w in windows])
     fulls = np.flatnonzero(full)
+    if fulls.size:
+        period = float(np.median(np.diff(t[[windows[i].start for i in fulls]]))
+                       ) if fulls.size > 1 else np.inf
+        duration = float(np.median([t[windows[i].end] - t[windows[i].start] for i in fulls]))
     for i, (w, f) in enumerate(zip(windows, full)):
-        if f or (fulls.size and fulls[0] < i < fulls[-1]):
+        # a small rep counts in the set's rhythm: among full reps, or just after
+        # the last one (tiring); before the first it is a fidget
+        rhythm = fulls.size and (fulls[0] < i < fulls[-1] or (
+            i > fulls[-1] and t[w.start] - t[windows[fulls[-1]].start] <= 1.5 * period
+            and t[w.end] - t[w.start] >= 0.5 * duration))
+        if f or rhythm:
             reps.append(RepWindow(w.start + lo, w.top_first + lo, w.top_last + lo,
                                   w.end + lo, w.peak + lo, w.top_s))
     return reps, home, typical
