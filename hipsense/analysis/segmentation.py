@@ -10,8 +10,9 @@ only a second or two. It is where the pelvis returns between reps.
   fastest over the set (the principal axis of its velocity, so the reps
   dominate even when a step into position moves further), signed so that the
   reps go up (the catalogue's rep direction when the pelvis axes tell it).
-- Home: the level of the valleys between the movement's peaks (their lower
-  cluster: the dip inside a double-humped squat or a lunge is not home).
+- Home: the level where the signal rests between the movement's peaks (the
+  lower cluster of those levels: the dip inside a double-humped squat or a
+  lunge is not home, nor a brief overshoot before settling).
 - A rep is one departure from home and back, whatever its shape: the
   movement's peaks belong to one rep until the signal comes back near home
   between them (humps whose dip stays well above home are one rep). A small rep
@@ -246,9 +247,21 @@ def _home_and_top(seg: np.ndarray, peaks: np.ndarray) -> tuple[float, float]:
     top = float(np.median(heights[heights >= np.median(heights)]))
     if peaks.size < 2:
         return float(np.percentile(seg, 10)), top
-    valleys = np.array([seg[p:q + 1].min() for p, q in zip(peaks[:-1], peaks[1:])])
+    valleys = np.array([_valley_level(seg[p:q + 1]) for p, q in zip(peaks[:-1], peaks[1:])])
     low = float(np.percentile(valleys, 25))
     return float(np.median(valleys[valleys <= low + 0.25 * (top - low)])), top
+
+
+def _valley_level(x: np.ndarray) -> float:
+    """Where the signal between two peaks rests: the most frequent level of its
+    lower half (a rest's plateau; the turning point of a rep that goes straight
+    into the next; not the brief overshoot before settling)."""
+    low = float(x.min())
+    part = x[x <= low + 0.5 * (min(x[0], x[-1]) - low)]
+    width = max((float(x.max()) - low) / 40.0, 0.05)
+    counts, edges = np.histogram(part, bins=max(1, int(np.ceil((part.max() - low) / width))))
+    k = int(np.argmax(counts))
+    return float(np.median(part[(part >= edges[k]) & (part <= edges[k + 1])]))
 
 
 def _group_peaks(seg: np.ndarray, peaks: np.ndarray, home: float, near_home: float,
@@ -267,7 +280,7 @@ def _group_peaks(seg: np.ndarray, peaks: np.ndarray, home: float, near_home: flo
     if not peaks.size:
         return []
     exc = seg[peaks] - home
-    dips = np.array([seg[p:q + 1].min() - home for p, q in zip(peaks[:-1], peaks[1:])])
+    dips = np.array([_valley_level(seg[p:q + 1]) - home for p, q in zip(peaks[:-1], peaks[1:])])
     ratio = dips / np.maximum(np.minimum(exc[:-1], exc[1:]), 1e-9)
     home_again = (ratio < SPLIT_FRACTION) | (dips <= near_home)
     deep = ~home_again & (ratio < HUMP_FRACTION)
@@ -321,7 +334,7 @@ def _reference(time_s: np.ndarray, up: np.ndarray, ms: np.ndarray, reps: list[Re
     within a tolerance of where it is just before that rep (3-D: a step into
     position across the reps' direction ends it too). Without one of at least
     0.3 s, the home rests between the first reps stand in."""
-    tol = max(1.5, NOISE_FACTOR * noise)
+    tol = min(max(1.5, 3.0 * noise), 3.0)
     end = first
     last = samples_for(time_s, 0.3)
     if end - lo >= 2:
