@@ -362,12 +362,15 @@ def find_hold(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray, rate_dps:
     found), or None when the set has no stable posture of 2 s.
 
     ``gyr_dps``: the gyroscope (offset removed); ``rate_dps``: the angular
-    rate smoothed over 0.3 s. The hold is the longest stable stretch of the set,
-    judged on the rate averaged over a second (sway to and fro cancels, getting
-    in and out does not; brief wobbles bridged); the held posture
-    is followed by a straight-line fit through its middle (a slow settling into
-    the stretch is part of the hold); its edges are where the distance to that
-    posture and the rate settle to the levels measured inside the hold.
+    rate smoothed over 0.3 s. The hold's core is the longest stable stretch of
+    the set, judged on the rate averaged over a second (sway to and fro
+    cancels, getting in and out does not). The hold is the time the pelvis
+    stays near the core's posture (small adjustments inside the hold are part
+    of it; the rest posture before getting in is not). Its edges are where the
+    motion settles to the hold's own level, measured inside it: the rate stays
+    down for a second and the posture no longer moves against the 2 s
+    that follow (start) or precede (end) it, so a wobble while settling into
+    the stretch is not hold yet.
     """
     lo, hi = span
     r = rate_dps[lo:hi]
@@ -379,30 +382,35 @@ def find_hold(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray, rate_dps:
         return None
     a, b = core
     seg_up = up[lo:hi]
+    n = len(seg_up)
+    held = seg_up[a:b].mean(axis=0)
+    first = seg_up[:samples_for(time_s, 1.0)].mean(axis=0)
+    dist = _angle_deg(seg_up, np.broadcast_to(held, seg_up.shape))
+    away = float(_angle_deg(first[None, :], held[None, :])[0])
+    near = _bridge(dist <= max(2.0, min(0.4 * away, 5.0)), samples_for(time_s, 1.0))
+    centre = (a + b) // 2
+    ra, rb = next(((x, y) for x, y in runs(near) if x <= centre < y), (a, b))
     # each sample against the mean posture of the 2 s after it (for the start)
-    # and before it (for the end): within the hold that is sway only, however
-    # slowly the stretch settles; getting in or out is further
+    # and before it (for the end)
     w = min(samples_for(time_s, 2.0), b - a)
     csum = np.vstack([np.zeros(3), np.cumsum(seg_up, axis=0)])
-    idx = np.arange(len(seg_up))
-    ahead = csum[np.minimum(idx + w, len(seg_up))] - csum[idx]
-    behind = csum[idx + 1] - csum[np.maximum(idx + 1 - w, 0)]
-    d_ahead = _angle_deg(seg_up, ahead)
-    d_behind = _angle_deg(seg_up, behind)
-    level = max(0.5, 1.5 * float(np.percentile(np.r_[d_ahead[a:b - w], d_behind[a + w:b]], 98)))
+    idx = np.arange(n)
+    d_ahead = _angle_deg(seg_up, csum[np.minimum(idx + w, n)] - csum[idx])
+    d_behind = _angle_deg(seg_up, csum[idx + 1] - csum[np.maximum(idx + 1 - w, 0)])
+    inside = np.r_[d_ahead[a:max(b - w, a + 1)], d_behind[min(a + w, b - 1):b]]
+    level = max(0.5, 2.0 * float(np.percentile(inside, 90)))
     rate_level = max(0.5, 1.5 * float(np.percentile(r[a:b], 90)))
-    gap = samples_for(time_s, 0.5)
-    start = _walk(d_ahead <= level, a, -1, gap)
-    stop = _walk(d_behind <= level, b - 1, +1, gap) + 1
-    # getting in reaches the band still moving: the hold starts once the rate
-    # too is down to the hold's level (and ends where it rises on the way out)
-    two = samples_for(time_s, 2.0)
-    calm = np.flatnonzero(r[start:min(start + two, b)] <= rate_level)
-    start += int(calm[0]) if calm.size else 0
-    calm = np.flatnonzero(r[max(stop - two, a):stop] <= rate_level)
-    stop = max(stop - two, a) + int(calm[-1]) + 1 if calm.size else stop
-    dist_level = 2.0 * level
-    dist = _angle_deg(seg_up, np.broadcast_to(seg_up[start:stop].mean(axis=0), seg_up.shape))
+    one = samples_for(time_s, 1.0)
+    restless = np.r_[0, np.cumsum(r > rate_level)]
+    calm_after = restless[np.minimum(idx + one, n)] - restless[idx] == 0
+    calm_before = restless[idx + 1] - restless[np.maximum(idx + 1 - one, 0)] == 0
+    three = samples_for(time_s, 3.0)
+    ok = np.flatnonzero((calm_after & (d_ahead <= level))[ra:min(ra + three, centre)])
+    start = ra + int(ok[0]) if ok.size else ra
+    lo_end = max(rb - three, centre)
+    ok = np.flatnonzero((calm_before & (d_behind <= level))[lo_end:rb])
+    stop = lo_end + int(ok[-1]) + 1 if ok.size else rb
+    dist_level = max(2.0, min(0.4 * away, 5.0))
     # the reference: the last quiet second before getting in (away from the
     # hold; a pause on the way in is shorter), else the longest quiet moment
     quiet_before = runs(quiet[:start] & (dist[:start] > dist_level))
