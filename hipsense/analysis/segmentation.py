@@ -410,7 +410,7 @@ def find_hold(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray, rate_dps:
     lo_end = max(rb - three, centre)
     ok = np.flatnonzero((calm_before & (d_behind <= level))[lo_end:rb])
     stop = lo_end + int(ok[-1]) + 1 if ok.size else rb
-    dist_level = max(2.0, min(0.4 * away, 5.0))
+    dist_level = max(1.0, level)
     # the reference: the last quiet second before getting in (away from the
     # hold; a pause on the way in is shorter), else the longest quiet moment
     quiet_before = runs(quiet[:start] & (dist[:start] > dist_level))
