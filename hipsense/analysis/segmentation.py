@@ -40,7 +40,7 @@ from hipsense.exercises import HOLD_TOP_FRACTION
 #: The set's own posture: within this angle (deg) of its median posture.
 POSTURE_DEG = 50.0
 #: A rep must rise at least this many times the noise floor above home.
-NOISE_FACTOR = 4.0
+NOISE_FACTOR = 3.0
 #: Two peaks are two reps when the valley between them comes back below
 #: SPLIT_FRACTION of the smaller one's excursion, one rep above HUMP_FRACTION
 #: (see :func:`_group_peaks` for the dips in between).
@@ -181,7 +181,8 @@ def find_reps(time_s: np.ndarray, m: np.ndarray, up: np.ndarray, rate_dps: np.nd
         outside[r.start - lo:r.end + 1 - lo] = False
     rest = ms[lo:hi][outside]
     if typical > 0:
-        rest = rest[np.abs(rest - home) <= 0.5 * typical]
+        # near home: a small rep missed at first is no sway
+        rest = rest[np.abs(rest - home) <= MIN_REP_FRACTION * typical]
     if rest.size >= samples_for(time_s, 1.0):
         at_rest = robust_sd(rest)
         if at_rest > 1.2 * noise:
