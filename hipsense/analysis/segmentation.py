@@ -248,7 +248,15 @@ def _home_and_top(seg: np.ndarray, peaks: np.ndarray) -> tuple[float, float]:
     top = float(np.median(heights[heights >= np.median(heights)]))
     if peaks.size < 2:
         return float(np.percentile(seg, 10)), top
-    valleys = np.array([_valley_level(seg[p:q + 1]) for p, q in zip(peaks[:-1], peaks[1:])])
+    valleys = np.sort([_valley_level(seg[p:q + 1]) for p, q in zip(peaks[:-1], peaks[1:])])
+    # the lowest cluster of levels, cut at the first clear gap (the dips inside
+    # a lunge or a deep squat rest higher); a cluster needs a few members (one
+    # odd valley is not home); without a gap, the lower part of all levels
+    need = max(2, int(np.ceil(0.15 * valleys.size)))
+    gaps = np.diff(valleys)
+    for i in range(need - 1, gaps.size):
+        if gaps[i] >= 0.15 * (top - valleys[0]):
+            return float(np.median(valleys[:i + 1])), top
     low = float(np.percentile(valleys, 25))
     return float(np.median(valleys[valleys <= low + 0.25 * (top - low)])), top
 
