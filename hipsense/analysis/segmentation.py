@@ -239,38 +239,53 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, span: tuple[int, int],
 
 
 def _home_and_top(seg: np.ndarray, peaks: np.ndarray) -> tuple[float, float]:
-    """(home level, typical top level) of the movement signal: home from the
-    lower cluster of the valleys between peaks, the top from the upper half of
-    the peaks."""
+    """(home level, typical top level) of the movement signal.
+
+    The top is the median of the upper half of the peaks. Home is where the
+    signal rests between peaks: the rest levels between consecutive peaks fall
+    into clusters (split at clear gaps); among the lower ones with a few
+    members, the lowest is home unless the pelvis clearly stays longer per
+    visit in another: the rests between reps, not the brief dips inside a
+    lunge or a deep squat, nor the turning points of overshoots below home.
+    """
     if peaks.size == 0:
         return float(np.percentile(seg, 10)), float(np.percentile(seg, 10))
     heights = seg[peaks]
     top = float(np.median(heights[heights >= np.median(heights)]))
     if peaks.size < 2:
         return float(np.percentile(seg, 10)), top
-    valleys = np.sort([_valley_level(seg[p:q + 1]) for p, q in zip(peaks[:-1], peaks[1:])])
-    # the lowest cluster of levels, cut at the first clear gap (the dips inside
-    # a lunge or a deep squat rest higher); a cluster needs a few members (one
-    # odd valley is not home); without a gap, the lower part of all levels
-    need = max(2, int(np.ceil(0.15 * valleys.size)))
-    gaps = np.diff(valleys)
-    for i in range(need - 1, gaps.size):
-        if gaps[i] >= 0.15 * (top - valleys[0]):
-            return float(np.median(valleys[:i + 1])), top
-    low = float(np.percentile(valleys, 25))
-    return float(np.median(valleys[valleys <= low + 0.25 * (top - low)])), top
+    rests = [_valley_level(seg[p:q + 1]) for p, q in zip(peaks[:-1], peaks[1:])]
+    order = np.argsort([r[0] for r in rests])
+    levels = np.array([rests[i][0] for i in order])
+    stays = np.array([rests[i][1] for i in order])
+    span = top - levels[0]
+    cuts = np.flatnonzero(np.diff(levels) >= 0.15 * span) + 1
+    clusters = [c for c in np.split(np.arange(levels.size), cuts)
+                if c.size >= max(2, int(np.ceil(0.15 * levels.size)))
+                and levels[c[0]] <= levels[0] + 0.5 * span]
+    if clusters:
+        # the lowest cluster, unless the pelvis clearly stays longer per visit
+        # in a higher one (rests above the turning points of overshoots)
+        best = max(clusters, key=lambda c: np.median(stays[c]))
+        if np.median(stays[best]) < 1.5 * np.median(stays[clusters[0]]):
+            best = clusters[0]
+        return float(np.median(levels[best])), top
+    low = float(np.percentile(levels, 25))
+    return float(np.median(levels[levels <= low + 0.25 * (top - low)])), top
 
 
-def _valley_level(x: np.ndarray) -> float:
-    """Where the signal between two peaks rests: the most frequent level of its
-    lower half (a rest's plateau; the turning point of a rep that goes straight
-    into the next; not the brief overshoot before settling)."""
+def _valley_level(x: np.ndarray) -> tuple[float, int]:
+    """Where the signal between two peaks rests, and for how many samples: the
+    most frequent level of its lower half (a rest's plateau; the turning point
+    of a rep that goes straight into the next; not the brief overshoot before
+    settling)."""
     low = float(x.min())
     part = x[x <= low + 0.5 * (min(x[0], x[-1]) - low)]
     width = max((float(x.max()) - low) / 40.0, 0.05)
     counts, edges = np.histogram(part, bins=max(1, int(np.ceil((part.max() - low) / width))))
     k = int(np.argmax(counts))
-    return float(np.median(part[(part >= edges[k]) & (part <= edges[k + 1])]))
+    level = float(np.median(part[(part >= edges[k]) & (part <= edges[k + 1])]))
+    return level, int((np.abs(x - level) <= 2 * width).sum())
 
 
 def _group_peaks(seg: np.ndarray, peaks: np.ndarray, home: float, near_home: float,
@@ -289,7 +304,8 @@ def _group_peaks(seg: np.ndarray, peaks: np.ndarray, home: float, near_home: flo
     if not peaks.size:
         return []
     exc = seg[peaks] - home
-    dips = np.array([_valley_level(seg[p:q + 1]) - home for p, q in zip(peaks[:-1], peaks[1:])])
+    dips = np.array([_valley_level(seg[p:q + 1])[0] - home
+                     for p, q in zip(peaks[:-1], peaks[1:])])
     ratio = dips / np.maximum(np.minimum(exc[:-1], exc[1:]), 1e-9)
     home_again = (ratio < SPLIT_FRACTION) | (dips <= near_home)
     deep = ~home_again & (ratio < HUMP_FRACTION)
