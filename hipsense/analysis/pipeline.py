@@ -238,7 +238,7 @@ def analyze_set(info: SetInfo, rec: Recording, cal: Calibration | None,
     if ex.kind == "reps":
         direction = ex.rep_direction(info.side)
         m = movement_signal(t, up, gyr, p.span, None if direction is None
-                            else axes.vector(direction))
+                            else axes.vector(direction), ex.rotation_axis == "l")
         windows, rest = find_reps(t, m, up, p.rate_dps, p.span, MIN_REP_DEG[ex.posture])
         reference, found = rest.reference, rest.found
     else:

@@ -108,34 +108,39 @@ def posture_span(time_s: np.ndarray, up: np.ndarray) -> tuple[int, int]:
 
 
 def movement_signal(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray,
-                    span: tuple[int, int], rep_direction: np.ndarray | None = None
-                    ) -> np.ndarray:
+                    span: tuple[int, int], rep_direction: np.ndarray | None = None,
+                    along_catalogue: bool = False) -> np.ndarray:
     """The tilt (deg) along the set's main direction of movement, per sample.
 
     The direction is the principal axis of the velocity of "up" (sensor frame)
-    within ``span``, each sample's speed capped at the set's 90th percentile. ``rep_direction``: the way "up" moves in a rep (sensor
-    frame), from the catalogue and the pelvis axes; it signs the signal when it
-    is clearly along the main direction. Otherwise the reps are taken to be the
-    side further from the span's first second.
+    within ``span``, each sample's speed capped at the set's 90th percentile
+    (a single fast step into position must not outweigh the reps).
+    ``rep_direction``: the way "up" moves in a rep (sensor frame), from the
+    catalogue and the pelvis axes; it signs the signal when it is clearly along
+    the main direction (otherwise the reps are taken to be the side further
+    from the span's first second). ``along_catalogue``: take that direction
+    itself (exercises that tilt the pelvis a lot and always the same way, whose
+    other movements, such as a drop that alternates with the legs, must not
+    turn the direction).
     """
     lo, hi = span
+    home = up[lo:hi].mean(axis=0)
+    d = None
+    if rep_direction is not None:
+        d = rep_direction - (rep_direction @ home) / (home @ home) * home
+        d = d / np.linalg.norm(d) if np.linalg.norm(d) > 0 else None
+    if along_catalogue and d is not None:
+        return np.degrees(np.arcsin(np.clip(up @ d, -1, 1)))
     g = uniform_filter1d(gyr_dps, samples_for(time_s, 0.15), axis=0, mode="nearest")
     velocity = np.cross(up[lo:hi], np.radians(g[lo:hi]))
-    # each sample's speed capped at the set's usual moving speed: a single fast
-    # step into position (getting down onto the floor) must not outweigh the reps
     speed = np.linalg.norm(velocity, axis=1)
     cap = max(float(np.percentile(speed, 90)), 1e-9)
     velocity *= np.minimum(1.0, cap / np.maximum(speed, 1e-12))[:, None]
     _, _, vt = np.linalg.svd(velocity, full_matrices=False)
     direction = vt[0]
     m = np.degrees(np.arcsin(np.clip(up @ direction, -1, 1)))
-    sign = 0.0
-    if rep_direction is not None:
-        home = up[lo:hi].mean(axis=0)
-        d = rep_direction - (rep_direction @ home) / (home @ home) * home
-        if np.linalg.norm(d) > 0:
-            along = float(direction @ d) / np.linalg.norm(d)
-            sign = np.sign(along) if abs(along) >= 0.3 else 0.0
+    along = float(direction @ d) if d is not None else 0.0
+    sign = np.sign(along) if abs(along) >= 0.3 else 0.0
     if sign == 0.0:
         start = np.median(m[lo:lo + samples_for(time_s, 1.0)])
         tail = np.percentile(m[lo:hi], [1, 99]) - start
