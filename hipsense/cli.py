@@ -67,11 +67,21 @@ def build_parser() -> argparse.ArgumentParser:
                      help="sensor placement: random off nominal (default), crooked, nominal")
     sim.add_argument("--no-calibration", action="store_true",
                      help='record no calibration ("calibration": null)')
+    sim.add_argument("--realism", type=float, default=0.0, metavar="X",
+                     help="realities of real movement: 0 idealised (default), 1 as in real "
+                          "recordings (sway, skin wobble, awkward starts, real rep shapes, "
+                          "gaps inside reps), 2 every reality doubled")
     sim.add_argument("--history", type=int, metavar="WEEKS", default=None,
                      help="instead of one session, a runner's weekly sessions over WEEKS "
                           "weeks (right side improving), one folder per session")
     sim.add_argument("--force", action="store_true",
                      help="write into session folders that already exist")
+    sim.add_argument("--from-mocap", type=Path, metavar="FILE.amc", default=None,
+                     help="instead of modelled motion, replay a CMU motion-capture trial's "
+                          "KneeRaise and Squat segments (no calibration)")
+    sim.add_argument("--labels", type=Path, metavar="FILE.txt", default=None,
+                     help="--from-mocap: action labels, one per 0.1 s (default: "
+                          "../truelabels/<stem>.txt beside the AMC file's folder)")
     sim.set_defaults(func=_cmd_simulate)
 
     scan = sub.add_parser("scan", help="list the sensors in range hipsense can use",
@@ -223,13 +233,34 @@ def _refuse_existing(folder: Path, force: bool) -> None:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from hipsense.io import write_json, write_session
     from hipsense.sim import SessionSpec, programme_sets, runner_history, simulate_session
 
+    if args.from_mocap is not None:
+        from hipsense.sim.mocap import simulate_mocap_session
+
+        if args.history is not None or args.exercises or getattr(args, "realism", 0.0):
+            raise HipsenseError("--from-mocap replays recorded motion with its sets from the "
+                                "labels: drop --history, --exercises and --realism")
+        _refuse_existing(args.out, args.force)
+        mocap = simulate_mocap_session(args.from_mocap, args.labels, seed=args.seed,
+                                       rate_hz=args.rate_hz, packet_loss=args.packet_loss,
+                                       mounting=args.mounting)
+        write_session(mocap.session, args.out)
+        write_json(mocap.truth, args.out / "truth.json")
+        _print_simulated(args.out, mocap.truth)
+        return EXIT_OK
+    if args.labels is not None:
+        raise HipsenseError("--labels needs --from-mocap")
+    if args.realism < 0:
+        raise HipsenseError("--realism must be 0 or more")
     if args.history is not None:
         if args.history < 1:
             raise HipsenseError("--history needs at least 1 week")
-        plan = runner_history(args.history)
+        plan = [replace(item, spec=replace(item.spec, realism=args.realism))
+                for item in runner_history(args.history)]
         for item in plan:
             _refuse_existing(args.out / item.started_at[:10], args.force)
         for week, item in enumerate(plan):
@@ -244,7 +275,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     spec = SessionSpec(
         sets=programme_sets(exercises) if exercises else programme_sets(),
         rate_hz=args.rate_hz, packet_loss=args.packet_loss, mounting=args.mounting,
-        calibration=not args.no_calibration)
+        calibration=not args.no_calibration, realism=args.realism)
     sim = simulate_session(spec, args.seed)
     write_session(sim.session, args.out)
     write_json(sim.truth, args.out / "truth.json")
