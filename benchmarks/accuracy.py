@@ -22,7 +22,7 @@ rep shapes, gaps inside reps, wobbly stretch entries; 0 = the idealised model,
 (Polar H10) would record them: gyroscope columns zero, session.json saying so.
 
 Usage: python benchmarks/accuracy.py [--sessions 40] [--seed 1000] [--jobs 2]
-       [--realism 1.0] [--no-gyro] [--worst]
+       [--realism 1.0] [--no-gyro] [--no-calibration] [--worst]
 """
 
 from __future__ import annotations
@@ -76,8 +76,9 @@ def without_gyroscope(session: Session) -> Session:
     return Session(meta, cal, [(info, strip(rec)) for info, rec in session.sets])
 
 
-def evaluate(seed: int, no_gyro: bool = False, realism: float = 1.0) -> dict:
-    sim = simulate_session(random_spec(seed, realism), seed)
+def evaluate(seed: int, no_gyro: bool = False, realism: float = 1.0,
+             calibration: bool = True) -> dict:
+    sim = simulate_session(replace(random_spec(seed, realism), calibration=calibration), seed)
     result = analyze(without_gyroscope(sim.session) if no_gyro else sim.session)
     rows = []
     for got, truth in zip(result.sets, sim.truth["sets"]):
@@ -162,11 +163,14 @@ def main() -> int:
     parser.add_argument("--worst", action="store_true", help="list the worst sets")
     parser.add_argument("--no-gyro", action="store_true",
                         help="analyse as an accelerometer-only sensor")
+    parser.add_argument("--no-calibration", action="store_true",
+                        help="sessions without a calibration (the heading from the sets)")
     args = parser.parse_args()
     seeds = range(args.seed, args.seed + args.sessions)
     with ProcessPoolExecutor(args.jobs) as pool:
         sessions = list(pool.map(evaluate, seeds, [args.no_gyro] * len(seeds),
-                                 [args.realism] * len(seeds)))
+                                 [args.realism] * len(seeds),
+                                 [not args.no_calibration] * len(seeds)))
     sets = [row for s in sessions for row in s["sets"]]
     targets: list[tuple[str, bool]] = []
 

@@ -49,7 +49,7 @@ SPLIT_FRACTION, HUMP_FRACTION = 0.25, 0.6
 EDGE_FRACTION = 0.1
 #: A rep smaller than this fraction of the typical rep counts only among full
 #: reps; none smaller than MIN_REP_FRACTION counts (sway at home).
-FULL_REP_FRACTION, MIN_REP_FRACTION = 0.35, 0.2
+FULL_REP_FRACTION, MIN_REP_FRACTION = 0.35, 0.15
 #: The quiet start at home: found when at least this long (s).
 MIN_REFERENCE_S = 1.0
 #: A noise floor above this fraction of the typical rep: reps cannot be told apart.
@@ -240,6 +240,15 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, span: tuple[int, int],
         if f or rhythm:
             reps.append(RepWindow(w.start + lo, w.top_first + lo, w.top_last + lo,
                                   w.end + lo, w.peak + lo, w.top_s))
+    # a first or last "rep" far quicker than the others is a fidget (a weight
+    # shift before starting or after finishing)
+    if len(reps) >= 4:
+        lasting = np.array([time_s[r.end] - time_s[r.start] for r in reps])
+        if lasting[0] < 0.5 * np.median(lasting[1:]):
+            reps = reps[1:]
+            lasting = lasting[1:]
+        if lasting[-1] < 0.5 * np.median(lasting[:-1]):
+            reps = reps[:-1]
     return reps, home, typical
 
 
