@@ -309,8 +309,9 @@ def _group_peaks(seg: np.ndarray, peaks: np.ndarray, home: float, near_home: flo
     Between consecutive peaks, the valley's height above home as a fraction of
     the smaller peak's excursion decides: below SPLIT_FRACTION (or within
     ``near_home``) the pelvis came home, two reps; above HUMP_FRACTION a wobble
-    at the top, one rep; in between a dip that is the set's rep shape when such
-    dips are common in the set (double-humped squats, lunges), else two reps.
+    at the top, one rep; in between a dip that is the set's rep shape when reps
+    with more than one peak are common in the set (double-humped squats,
+    lunges), else two reps.
     A rep must leave from home (a set that starts above home, before stepping
     into position, has no rep until it has been home) and come back, unless the
     recording ends within ``tail`` samples of its top.
@@ -323,7 +324,7 @@ def _group_peaks(seg: np.ndarray, peaks: np.ndarray, home: float, near_home: flo
     ratio = dips / np.maximum(np.minimum(exc[:-1], exc[1:]), 1e-9)
     home_again = (ratio < SPLIT_FRACTION) | (dips <= near_home)
     deep = ~home_again & (ratio < HUMP_FRACTION)
-    humped = deep.sum() >= 0.5 * max(home_again.sum(), 1)
+    humped = (~home_again).sum() >= 0.5 * max(home_again.sum(), 1)
     split = home_again | (deep & ~humped)
     groups = [[int(peaks[0])]]
     for q, new in zip(peaks[1:], split):
