@@ -53,7 +53,7 @@ FULL_REP_FRACTION, MIN_REP_FRACTION = 0.35, 0.15
 #: The quiet start at home: found when at least this long (s).
 MIN_REFERENCE_S = 1.0
 #: A noise floor above this fraction of the typical rep: reps cannot be told apart.
-MAX_NOISE_FRACTION = 0.5
+MAX_NOISE_FRACTION = 0.35
 
 
 @dataclass(frozen=True)
@@ -444,12 +444,10 @@ def find_hold(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray, rate_dps:
     restless = np.r_[0, np.cumsum(r > rate_level)]
     calm_after = restless[np.minimum(idx + one, n)] - restless[idx] == 0
     calm_before = restless[idx + 1] - restless[np.maximum(idx + 1 - one, 0)] == 0
-    three = samples_for(time_s, 3.0)
-    ok = np.flatnonzero((calm_after & (d_ahead <= level))[ra:min(ra + three, centre)])
+    ok = np.flatnonzero((calm_after & (d_ahead <= level))[ra:centre])
     start = ra + int(ok[0]) if ok.size else ra
-    lo_end = max(rb - three, centre)
-    ok = np.flatnonzero((calm_before & (d_behind <= level))[lo_end:rb])
-    stop = lo_end + int(ok[-1]) + 1 if ok.size else rb
+    ok = np.flatnonzero((calm_before & (d_behind <= level))[centre:rb])
+    stop = centre + int(ok[-1]) + 1 if ok.size else rb
     dist_level = max(1.0, level)
     # the reference: the last quiet second before getting in (away from the
     # hold; a pause on the way in is shorter), else the longest quiet moment
