@@ -296,9 +296,9 @@ def _valley_level(x: np.ndarray) -> tuple[float, int]:
     low = float(x.min())
     part = x[x <= low + 0.5 * (min(x[0], x[-1]) - low)]
     width = max((float(x.max()) - low) / 40.0, 0.05)
-    counts, edges = np.histogram(part, bins=max(1, int(np.ceil((part.max() - low) / width))))
-    k = int(np.argmax(counts))
-    level = float(np.median(part[(part >= edges[k]) & (part <= edges[k + 1])]))
+    bins = ((part - low) / width).astype(np.int64)
+    k = int(np.argmax(np.bincount(bins)))
+    level = float(np.median(part[bins == k]))
     return level, int((np.abs(x - level) <= 2 * width).sum())
 
 
