@@ -119,7 +119,7 @@ def affine_scan(m: np.ndarray, c: np.ndarray, x0: np.ndarray) -> np.ndarray:
     return np.concatenate([x0[None, :], out.transpose(1, 0, 2).reshape(-1, 3)[:n]])
 
 
-def _acc_trust(acc_g: np.ndarray, gyr_dps: np.ndarray, s: FilterSettings,
+def acc_trust(acc_g: np.ndarray, gyr_dps: np.ndarray, s: FilterSettings,
                rate_scale_dps: float | np.ndarray | None = None,
                acc_scale_g: float | np.ndarray | None = None) -> np.ndarray:
     """Per-sample weight in [0, 1]: 1 when quasi-static, 0 when clearly moving.
@@ -204,7 +204,7 @@ def gravity_up(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray,
         if own_sway and hi - lo > 2:
             rate_scale[lo:hi], acc_scale[lo:hi] = _sway_scales(
                 acc_smooth[lo:hi], gyr_smooth[lo:hi], settings)
-    trust = _acc_trust(acc_smooth[idx], gyr_smooth[idx], settings, rate_scale[idx],
+    trust = acc_trust(acc_smooth[idx], gyr_smooth[idx], settings, rate_scale[idx],
                        acc_scale[idx])
     tau = 1.0 / (trust / settings.static_tau_s + (1 - trust) / settings.moving_tau_s)
 
