@@ -302,6 +302,32 @@ def _valley_level(x: np.ndarray) -> tuple[float, int]:
     return level, int((np.abs(x - level) <= 2 * width).sum())
 
 
+def classify_dips(dips_deg: np.ndarray, excursions_deg: np.ndarray, near_home_deg: float
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The valleys between consecutive peaks as (came home, deep dip) masks.
+
+    ``dips_deg``: each valley's height above home; ``excursions_deg``: each
+    peak's. A valley below SPLIT_FRACTION of the smaller peak's excursion (or
+    within ``near_home_deg`` of home) came home; one below HUMP_FRACTION is a
+    deep dip; above it, a wobble at the top.
+    """
+    ratio = dips_deg / np.maximum(np.minimum(excursions_deg[:-1], excursions_deg[1:]), 1e-9)
+    home_again = (ratio < SPLIT_FRACTION) | (dips_deg <= near_home_deg)
+    return home_again, ~home_again & (ratio < HUMP_FRACTION)
+
+
+def group_peaks(peaks: np.ndarray, split: np.ndarray) -> list[list[int]]:
+    """Consecutive peaks in groups (one rep each), a new group after each
+    valley where ``split`` is True."""
+    groups = [[int(peaks[0])]]
+    for q, new in zip(peaks[1:], split):
+        if new:
+            groups.append([int(q)])
+        else:
+            groups[-1].append(int(q))
+    return groups
+
+
 def _group_peaks(seg: np.ndarray, peaks: np.ndarray, home: float, near_home: float,
                  tail: int) -> list[list[int]]:
     """Peaks grouped into reps.
@@ -318,20 +344,11 @@ def _group_peaks(seg: np.ndarray, peaks: np.ndarray, home: float, near_home: flo
     """
     if not peaks.size:
         return []
-    exc = seg[peaks] - home
     dips = np.array([_valley_level(seg[p:q + 1])[0] - home
                      for p, q in zip(peaks[:-1], peaks[1:])])
-    ratio = dips / np.maximum(np.minimum(exc[:-1], exc[1:]), 1e-9)
-    home_again = (ratio < SPLIT_FRACTION) | (dips <= near_home)
-    deep = ~home_again & (ratio < HUMP_FRACTION)
+    home_again, deep = classify_dips(dips, seg[peaks] - home, near_home)
     humped = (~home_again).sum() >= 0.5 * max(home_again.sum(), 1)
-    split = home_again | (deep & ~humped)
-    groups = [[int(peaks[0])]]
-    for q, new in zip(peaks[1:], split):
-        if new:
-            groups.append([int(q)])
-        else:
-            groups[-1].append(int(q))
+    groups = group_peaks(peaks, home_again | (deep & ~humped))
     # the first rep leaves from home
     before = seg[:groups[0][0] + 1].min() - home
     if before > max(near_home, SPLIT_FRACTION * (seg[groups[0][0]] - home)):

@@ -48,8 +48,8 @@ from hipsense.analysis.orientation import (
     DEFAULT_FILTER, FilterSettings, acc_trust, rotation_steps,
 )
 from hipsense.analysis.segmentation import (
-    EDGE_FRACTION, FULL_REP_FRACTION, HUMP_FRACTION, MIN_REP_FRACTION, NOISE_FACTOR, POSTURE_DEG,
-    SPLIT_FRACTION,
+    EDGE_FRACTION, FULL_REP_FRACTION, MIN_REP_FRACTION, NOISE_FACTOR, POSTURE_DEG, SPLIT_FRACTION,
+    classify_dips, group_peaks,
 )
 from hipsense.exercises import MIN_REP_DEG, Exercise, FlagRule
 
@@ -623,21 +623,12 @@ class LiveSet:
         with more than one peak are common in the set (its rep shape)."""
         exc = ms[peaks]
         dips = np.array([ms[p:q + 1].min() for p, q in zip(peaks[:-1], peaks[1:])])
-        ratio = dips / np.maximum(np.minimum(exc[:-1], exc[1:]), 1e-9)
         near = max(1.5 * self._noise, 0.25 * self._floor)
-        home_again = (ratio < SPLIT_FRACTION) | (dips <= near)
-        deep = ~home_again & (ratio < HUMP_FRACTION)
+        home_again, deep = classify_dips(dips, exc, near)
         self._home_again += int(home_again.sum())
         self._humps += int((~home_again).sum())
         humped = self._humps >= 0.5 * max(self._home_again, 1)
-        split = home_again | (deep & ~humped)
-        groups = [[int(peaks[0])]]
-        for q, new in zip(peaks[1:], split):
-            if new:
-                groups.append([int(q)])
-            else:
-                groups[-1].append(int(q))
-        return groups
+        return group_peaks(peaks, home_again | (deep & ~humped))
 
     def _count(self, rep: _Rep) -> None:
         """A rep judged: a full one counts (with the small ones since the
