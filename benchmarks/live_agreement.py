@@ -17,7 +17,6 @@ Usage: python benchmarks/live_agreement.py [--sessions 40] [--seed 1000]
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -29,19 +28,15 @@ from hipsense.analysis import analyze
 from hipsense.analysis.calibration import calibrate
 from hipsense.exercises import EXERCISES
 from hipsense.live.analyzer import LiveSet
-from hipsense.sim import SessionSpec, simulate_session
+from hipsense.sim import simulate_session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from accuracy import random_spec  # noqa: E402
 
-#: Whether the simulator knows the realities of real movement.
-HAS_REALISM = any(f.name == "realism" for f in dataclasses.fields(SessionSpec))
-
 
 def evaluate(seed: int, realism: float = 1.0, batch: int = 8) -> list[dict]:
     """One row per rep set of the session: live, offline and true counts."""
-    spec = random_spec(seed, realism) if HAS_REALISM else random_spec(seed, 0.0)
-    sim = simulate_session(spec, seed)
+    sim = simulate_session(random_spec(seed, realism), seed)
     result = analyze(sim.session)
     c = sim.session.calibration
     cal = calibrate(c.time_s, c.acc_g, c.gyr_dps) if c is not None else None
@@ -68,13 +63,10 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--realism", type=float, default=1.0,
                         help="realities of real movement: 0 idealised, 1 real (default), "
-                             "2 doubled (when the simulator has them)")
+                             "2 doubled")
     parser.add_argument("--batch", type=int, default=8, help="samples per notification")
     parser.add_argument("--worst", type=int, default=10, help="how many worst sets to list")
     args = parser.parse_args()
-    if args.realism and not HAS_REALISM:
-        print("this simulator has no realism option; running the idealised model")
-        args.realism = 0.0
     seeds = list(range(args.seed, args.seed + args.sessions))
     with ProcessPoolExecutor(args.jobs) as pool:
         rows = [r for rs in pool.map(evaluate, seeds, [args.realism] * len(seeds),

@@ -247,6 +247,20 @@ def _rep_targets(spec: SetSpec, fault: np.ndarray, rng: np.random.Generator
     return ang, hip
 
 
+def _rep_peaks(spec: SetSpec, style: _Style, rng: np.random.Generator
+               ) -> tuple[int, float, np.ndarray, np.ndarray]:
+    """(rep count, intended fault, per-rep peak angles (n, 3) deg, peak hip
+    displacements (n, 3) m), drawn in that order from ``rng``."""
+    n = spec.reps if spec.reps is not None else int(rng.integers(10, 16))
+    if n < 0:
+        raise ValueError("reps must be >= 0")
+    fault = spec.fault_deg if spec.fault_deg is not None else float(
+        rng.uniform(*style.good_fault_deg))
+    rep_sd = spec.rep_sd_deg if spec.rep_sd_deg is not None else 0.2 + 0.12 * abs(fault)
+    peak_ang, peak_hip = _rep_targets(spec, fault + rng.normal(0.0, rep_sd, n), rng)
+    return n, fault, peak_ang, peak_hip
+
+
 def _sway(posture: str, rng: np.random.Generator, scale: float) -> tuple[Sines, Sines]:
     if posture == "standing_one_leg":
         deg, m, n, band = _ONE_LEG_SWAY_DEG, _ONE_LEG_SWAY_M, 4, (0.15, 1.2)
@@ -331,14 +345,7 @@ def plan_set(spec: SetSpec, t0_s: float, rng: np.random.Generator,
     fault = None
     if ex.kind == "reps":
         style = _STYLES[ex.id]
-        n = spec.reps if spec.reps is not None else int(rng.integers(10, 16))
-        if n < 0:
-            raise ValueError("reps must be >= 0")
-        fault = spec.fault_deg if spec.fault_deg is not None else float(
-            rng.uniform(*style.good_fault_deg))
-        rep_sd = spec.rep_sd_deg if spec.rep_sd_deg is not None else 0.2 + 0.12 * abs(fault)
-        values = fault + rng.normal(0.0, rep_sd, n)
-        peak_ang, peak_hip = _rep_targets(spec, values, rng)
+        n, fault, peak_ang, peak_hip = _rep_peaks(spec, style, rng)
         hold_mean = spec.hold_s if spec.hold_s is not None else float(rng.uniform(*style.hold_s))
         for k in range(n):
             start = tl.t
@@ -682,14 +689,7 @@ def _plan_reps_real(spec: SetSpec, tl: _Timeline, rng: np.random.Generator,
     ex = EXERCISES[spec.exercise]
     style = _STYLES[ex.id]
     lvl = real.level
-    n = spec.reps if spec.reps is not None else int(rng.integers(10, 16))
-    if n < 0:
-        raise ValueError("reps must be >= 0")
-    fault = spec.fault_deg if spec.fault_deg is not None else float(
-        rng.uniform(*style.good_fault_deg))
-    rep_sd = spec.rep_sd_deg if spec.rep_sd_deg is not None else 0.2 + 0.12 * abs(fault)
-    values = fault + rng.normal(0.0, rep_sd, n)
-    peak_ang, peak_hip = _rep_targets(spec, values, rng)
+    n, fault, peak_ang, peak_hip = _rep_peaks(spec, style, rng)
     # rep size varies more than the fault alone: the whole movement scales
     size = np.clip(1.0 + rng.normal(0.0, 0.07 * lvl, n), 0.6, 1.4) if real.realism > 0 \
         else np.ones(n)
