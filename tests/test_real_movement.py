@@ -619,3 +619,24 @@ def test_stretch_hold_edges_after_a_wobbly_settling_within_1_s(exercise, side, r
         # measured at realism 1 (hip flexor stretch): within 0.11 s
         assert abs(hold.start_s - true["start_s"]) <= 1.0, (seed, hold.start_s - true["start_s"])
         assert abs(hold.end_s - true["end_s"]) <= 1.0, (seed, hold.end_s - true["end_s"])
+
+
+def test_a_set_that_never_rests_gives_results_not_a_traceback():
+    """A sensor spinning at 180 deg/s for the whole set (no rest, no rep shape):
+    every exercise still gives a JSON result with no NaN (this crashed once:
+    the quiet start before the first rep ran past the recording's end)."""
+    import json
+
+    from hipsense.recording import Session, SetInfo
+
+    n = 1500
+    t = np.arange(n) / 100.0 + 100.0
+    a = 2 * np.pi * 0.5 * (t - t[0])
+    spin = Recording(t, np.column_stack([np.cos(a), np.sin(a), np.zeros(n)]),
+                     np.tile([0.0, 0.0, 180.0], (n, 1)))
+    sets = [(SetInfo(f"set{i:02d}.csv", ex, EXERCISES[ex].sides[0]), spin)
+            for i, ex in enumerate(EXERCISES)]
+    result = analyze(Session({"format": "hipsense-session", "version": 1}, spin, sets))
+    json.dumps(result.to_json(), allow_nan=False)
+    assert result.calibration["grade"] == "poor"
+    assert len(result.sets) == len(EXERCISES)

@@ -18,7 +18,7 @@ from hipsense.analysis.calibration import (
 )
 from hipsense.analysis.flags import compare_sides, set_flags
 from hipsense.analysis.heading import (
-    CALIBRATION_UNCERTAINTY_DEG, NO_CLUE_DEG, Heading, SetClue, heading_from_sets,
+    CALIBRATION_UNCERTAINTY_DEG, Heading, SetClue, heading_from_sets,
 )
 from hipsense.analysis.motion import gyro_offset_dps, runs, samples_for, smoothed_rate
 from hipsense.analysis.orientation import gravity_up, gravity_up_segments
@@ -76,16 +76,21 @@ def analyze(session: Session) -> SessionResult:
         [(session.sets[i][1].time_s, session.sets[i][1].acc_g, gyr[i][0]) for i in usable])))
     prepared = {i: _Prepared(gyr[i][0], gyr[i][1], ups[i], session.sets[i][1].time_s)
                 for i in usable}
-    if cal is not None and cal.ok:
-        heading = Heading(cal.axes, "calibration", CALIBRATION_UNCERTAINTY_DEG)
-    else:
-        heading = heading_from_sets([p.clue(session.sets[i][0]) for i, p in prepared.items()])
+    heading = _heading(cal, [p.clue(session.sets[i][0]) for i, p in prepared.items()])
     sets = [analyze_set(info, rec, cal, sensor, heading=heading, _prepared=prepared.get(i))
             for i, (info, rec) in enumerate(session.sets)]
     if no_gyro:
         for s in sets:
             s.flags.append(Flag("data_quality", "info", ACC_ONLY_NOTE))
     return SessionResult(sets, compare_sides(sets), _calibration_json(cal, heading))
+
+
+def _heading(cal: Calibration | None, clues: list[SetClue]) -> Heading:
+    """The session's pelvis axes: the calibration's when it can be used, else
+    what the sets tell (the nominal placement when they tell nothing)."""
+    if cal is not None and cal.ok:
+        return Heading(cal.axes, "calibration", CALIBRATION_UNCERTAINTY_DEG)
+    return heading_from_sets(clues)
 
 
 class _Prepared:
@@ -199,9 +204,7 @@ def analyze_set(info: SetInfo, rec: Recording, cal: Calibration | None,
     ex = EXERCISES[info.exercise]
     result = SetResult(info.file, info.exercise, info.side)
     if heading is None:
-        heading = (Heading(cal.axes, "calibration", CALIBRATION_UNCERTAINTY_DEG)
-                   if cal is not None and cal.ok else
-                   Heading(PelvisAxes(**NOMINAL_AXES), "nominal", NO_CLUE_DEG))
+        heading = _heading(cal, [])
     quality_flags: list[Flag] = []
     cal_flag = _calibration_flag(cal, heading)
     if cal_flag:

@@ -400,7 +400,7 @@ def _reference(time_s: np.ndarray, up: np.ndarray, ms: np.ndarray, reps: list[Re
         off = np.degrees(np.arccos(np.clip(up[lo:end] @ anchor, -1, 1)))
         outside = np.flatnonzero(off > tol)
         start = lo + (int(outside[-1]) + 1 if outside.size else 0)
-        if time_s[end - 1] - time_s[start] >= 0.3:
+        if start < end - 1 and time_s[end - 1] - time_s[start] >= 0.3:
             return np.arange(start, end), bool(time_s[end - 1] - time_s[start]
                                                >= MIN_REFERENCE_S - 0.05)
     # no quiet start: the rests at home between the first reps
