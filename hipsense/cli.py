@@ -237,6 +237,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
     from hipsense.io import write_json, write_session
     from hipsense.sim import SessionSpec, programme_sets, runner_history, simulate_session
+    from hipsense.sim.session import MAX_REALISM, MIN_REALISM
 
     if args.from_mocap is not None:
         from hipsense.sim.mocap import simulate_mocap_session
@@ -254,8 +255,9 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.labels is not None:
         raise HipsenseError("--labels needs --from-mocap")
-    if args.realism < 0:
-        raise HipsenseError("--realism must be 0 or more")
+    if not MIN_REALISM <= args.realism <= MAX_REALISM:  # also refuses nan
+        raise HipsenseError(f"--realism must be from {MIN_REALISM:g} to {MAX_REALISM:g}, "
+                            f"not {args.realism:g}")
     if args.history is not None:
         if args.history < 1:
             raise HipsenseError("--history needs at least 1 week")

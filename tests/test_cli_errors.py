@@ -170,3 +170,12 @@ def test_simulate_rejects_unknown_exercise_and_bad_loss(tmp_path, capsys):
         assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "unknown exercise(s) squat" in err and "not a fraction" in err
+
+
+@pytest.mark.parametrize("realism", ["nan", "inf", "-1", "3.5"])
+def test_simulate_refuses_a_realism_out_of_range_in_one_line(tmp_path, capsys, realism):
+    assert main(["simulate", "--out", str(tmp_path / "x"), "--exercises", "clamshell",
+                 "--realism", realism]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--realism must be from 0 to 3" in err
+    assert not (tmp_path / "x").exists()

@@ -21,6 +21,11 @@ from hipsense.sim.movements import SetSpec, plan_calibration, plan_set
 from hipsense.sim.truth import set_truth
 
 
+#: The range of ``SessionSpec.realism``: 0 idealised, 1 as people move, 2 doubled;
+#: past 3 the motion stops being a person's.
+MIN_REALISM, MAX_REALISM = 0.0, 3.0
+
+
 @dataclass(frozen=True)
 class SessionSpec:
     """What one simulated session does and how the sensor behaves.
@@ -54,6 +59,11 @@ class SessionSpec:
     started_at: str = "2026-10-04T07:12:00+00:00"
     metadata: dict[str, Any] = field(default_factory=dict)
     realism: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not MIN_REALISM <= self.realism <= MAX_REALISM:  # also refuses NaN
+            raise ValueError(f"realism must be from {MIN_REALISM:g} to {MAX_REALISM:g}, "
+                             f"not {self.realism!r}")
 
 
 @dataclass
