@@ -21,6 +21,7 @@ import pytest
 import hipsense.analysis.pipeline as pipeline
 import hipsense.sim.session as sim_session
 from hipsense.analysis import analyze
+from hipsense.analysis.angles import angle_between_deg
 from hipsense.analysis.calibration import calibrate
 from hipsense.analysis.flags import set_flags
 from hipsense.analysis.orientation import gravity_up
@@ -88,9 +89,7 @@ def _metric_errors(got, truth_set, skip_gap_reps: bool = True) -> dict[str, list
 
 
 def _angle_deg(a, b) -> float:
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    cos = a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
-    return float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+    return angle_between_deg(np.asarray(a, float), np.asarray(b, float))
 
 
 def _rmse(values) -> float:

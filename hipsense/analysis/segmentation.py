@@ -77,15 +77,13 @@ class Rest:
     before the first rep, or the home rests between reps when there is none);
     ``found``: a quiet start at home of :data:`MIN_REFERENCE_S` was there;
     ``noise_deg``: the noise floor of the movement signal (robust SD);
-    ``typical_deg``: the typical rep's excursion from home; ``posture``: the
-    [start, stop) of the set's own posture.
+    ``typical_deg``: the typical rep's excursion from home.
     """
 
     reference: np.ndarray
     found: bool
     noise_deg: float
     typical_deg: float
-    posture: tuple[int, int]
 
     @property
     def noisy(self) -> bool:
@@ -200,7 +198,7 @@ def find_reps(time_s: np.ndarray, m: np.ndarray, up: np.ndarray, rate_dps: np.nd
         reps = [r for r in reps if ms[r.peak] - level >= floor]
     first = reps[0].start if reps else hi
     reference, found = _reference(time_s, up, ms, reps, home, noise, lo, first)
-    return reps, Rest(reference, found, noise, max(typical, 0.0), span)
+    return reps, Rest(reference, found, noise, max(typical, 0.0))
 
 
 def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, span: tuple[int, int],
@@ -485,22 +483,6 @@ def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Angle (deg) between the rows of u and v (any lengths)."""
     cos = (u * v).sum(axis=1) / (np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1))
     return np.degrees(np.arccos(np.clip(cos, -1, 1)))
-
-
-def _walk(ok: np.ndarray, i: int, step: int, gap: int) -> int:
-    """From index ``i``, step while ``ok`` holds (failures shorter than ``gap``
-    samples are stepped over); the last index where it held."""
-    last, misses = i, 0
-    j = i
-    while 0 <= j < len(ok):
-        if ok[j]:
-            last, misses = j, 0
-        else:
-            misses += 1
-            if misses >= gap:
-                break
-        j += step
-    return last
 
 
 def _bridge(mask: np.ndarray, gap: int) -> np.ndarray:
