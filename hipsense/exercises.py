@@ -126,6 +126,9 @@ class Exercise:
     #: The pelvis axis the exercise mostly rotates about (its reps turn the
     #: pelvis about ``l``: squats, knee drives, bridges), or None when mixed.
     rotation_axis: Axis | None = None
+    #: A rep lowers the pelvis once (squats): the reps are counted by its
+    #: height, whatever the tilt does on the way down and up.
+    rep_lowers_pelvis: bool = False
 
     @property
     def sides(self) -> tuple[str, ...]:
@@ -250,7 +253,7 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in (
                  Signal("pelvic_tilt_deg", "a", -1, "max", "anterior tilt")),
         primary_metric="pelvic_drop_deg",
         flag_rules=(FlagRule("excessive_pelvic_drop", "pelvic_drop_deg", 5.0),),
-        rep_signal=("pelvic_tilt_deg", +1), rotation_axis="l",
+        rep_signal=("pelvic_tilt_deg", +1), rotation_axis="l", rep_lowers_pelvis=True,
     ),
 )}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
+from scipy.signal import butter, sosfiltfilt
 
 
 
@@ -77,3 +78,42 @@ def gyro_offset_dps(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray,
     if weight > 0:
         return total / weight
     return np.median(gyr_dps[quiet] if quiet.any() else gyr_dps, axis=0)
+
+
+#: Standard gravity (m/s^2).
+G0_MS2 = 9.80665
+#: The pelvis height is high-passed above this frequency (Hz): double
+#: integration drifts, reps (1-10 s) pass.
+HEIGHT_HIGHPASS_HZ = 0.1
+#: Across a gap in the data longer than HEIGHT_GAP_S the height is unknown
+#: from HEIGHT_UNKNOWN_S[0] before it to HEIGHT_UNKNOWN_S[1] after it (the
+#: velocity lost in the gap takes a while to be filtered out).
+HEIGHT_GAP_S, HEIGHT_UNKNOWN_S = 0.5, (0.5, 2.0)
+
+
+def pelvis_height_m(time_s: np.ndarray, acc_g: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """The sensor's height change (m, world vertical, up positive), high-passed
+    above :data:`HEIGHT_HIGHPASS_HZ`, per sample; NaN around gaps in the data
+    (:data:`HEIGHT_GAP_S`).
+
+    ``acc_g``: the accelerometer (g, sensor frame); ``up``: the world's up per
+    sample (unit vectors, sensor frame). The vertical acceleration
+    (acc . up - 1 g) is integrated twice on an even grid at the recording's
+    median rate (across a packet-loss gap the acceleration is interpolated),
+    each stage high-passed forwards and backwards so the drift of double
+    integration does not build up. A squat lowers the pelvis once per rep
+    however its tilt rises and falls on the way.
+    """
+    dt = float(np.median(np.diff(time_s)))
+    grid = np.arange(time_s[0], time_s[-1] + 0.5 * dt, dt)
+    vertical = ((acc_g * up).sum(axis=1) - 1.0) * G0_MS2
+    sos = butter(2, HEIGHT_HIGHPASS_HZ, "highpass", fs=1.0 / dt, output="sos")
+    if grid.size <= 3 * (2 * sos.shape[0] + 1):
+        return np.zeros(len(time_s))
+    a = sosfiltfilt(sos, np.interp(grid, time_s, vertical))
+    v = sosfiltfilt(sos, np.cumsum(a) * dt)
+    z = np.interp(time_s, grid, sosfiltfilt(sos, np.cumsum(v) * dt))
+    before, after = HEIGHT_UNKNOWN_S
+    for i in np.flatnonzero(np.diff(time_s) > HEIGHT_GAP_S):
+        z[(time_s > time_s[i] - before) & (time_s < time_s[i + 1] + after)] = np.nan
+    return z

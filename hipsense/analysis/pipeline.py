@@ -20,7 +20,9 @@ from hipsense.analysis.flags import compare_sides, set_flags
 from hipsense.analysis.heading import (
     CALIBRATION_UNCERTAINTY_DEG, Heading, SetClue, heading_from_sets,
 )
-from hipsense.analysis.motion import gyro_offset_dps, runs, samples_for, smoothed_rate
+from hipsense.analysis.motion import (
+    gyro_offset_dps, pelvis_height_m, runs, samples_for, smoothed_rate,
+)
 from hipsense.analysis.orientation import gravity_up, gravity_up_segments
 from hipsense.analysis.results import Flag, Hold, Rep, SessionResult, SetResult
 from hipsense.analysis.segmentation import (
@@ -242,7 +244,9 @@ def analyze_set(info: SetInfo, rec: Recording, cal: Calibration | None,
         direction = ex.rep_direction(info.side)
         m = movement_signal(t, up, gyr, p.span, None if direction is None
                             else axes.vector(direction), ex.rotation_axis == "l")
-        windows, rest = find_reps(t, m, up, p.rate_dps, p.span, MIN_REP_DEG[ex.posture])
+        depth = -pelvis_height_m(t, rec.acc_g, up) if ex.rep_lowers_pelvis else None
+        windows, rest = find_reps(t, m, up, p.rate_dps, p.span, MIN_REP_DEG[ex.posture],
+                                  depth)
         reference, found = rest.reference, rest.found
     else:
         hold = find_hold(t, up, gyr, p.rate_dps, p.span)

@@ -54,6 +54,13 @@ FULL_REP_FRACTION, MIN_REP_FRACTION = 0.35, 0.15
 MIN_REFERENCE_S = 1.0
 #: A noise floor above this fraction of the typical rep: reps cannot be told apart.
 MAX_NOISE_FRACTION = 0.35
+#: Squats lower the pelvis once per rep: a trough of its height is a rep when at
+#: least DEPTH_FRACTION of the typical rep's depth and MIN_REP_DEPTH_M deep
+#: (both as prominence); the rep's movement is where the pelvis is lower than
+#: DEPTH_EDGE_FRACTION of that depth above its surroundings, widened by
+#: DEPTH_MARGIN_S (a lunge's step forward before going down).
+DEPTH_FRACTION, MIN_REP_DEPTH_M = 0.5, 0.03
+DEPTH_EDGE_FRACTION, DEPTH_MARGIN_S = 0.15, 1.5
 
 
 @dataclass(frozen=True)
@@ -162,21 +169,95 @@ def noise_floor_deg(time_s: np.ndarray, m: np.ndarray, rate_dps: np.ndarray,
     return float(np.median(spreads))
 
 
+@dataclass(frozen=True)
+class DepthRep:
+    """One lowering of the pelvis (sample indices): [start, stop) from the
+    highest point before it to the one after it, and whether the height is
+    known all through it."""
+
+    start: int
+    stop: int
+    known: bool
+
+
+@dataclass(frozen=True)
+class Lowering:
+    """A squat set's reps by the pelvis's height: one :class:`DepthRep` per
+    lowering, the indices between consecutive ones (the middle of the stretch
+    where the pelvis is back up), and where (within the set's span) the height
+    is known."""
+
+    reps: list[DepthRep]
+    highs: np.ndarray
+    known: np.ndarray
+
+
+def depth_reps(time_s: np.ndarray, depth_m: np.ndarray, span: tuple[int, int]
+               ) -> Lowering | None:
+    """A squat set's reps from the pelvis's height, or None when the height
+    shows no clear reps.
+
+    ``depth_m``: how far the pelvis is below its height (m, down positive,
+    high-passed; NaN where unknown, e.g. around a gap in the data). Whatever
+    the pelvis's tilt does on the way (forward, back at the bottom, forward
+    again; a lunge's step), a squat lowers it once per rep.
+    """
+    lo, hi = span
+    known = ~np.isnan(depth_m[lo:hi])
+    d = uniform_filter1d(np.where(known, depth_m[lo:hi], 0.0), samples_for(time_s, 0.1),
+                         mode="nearest")
+    peaks, props = find_peaks(d, prominence=MIN_REP_DEPTH_M,
+                              distance=samples_for(time_s, 0.8))
+    if peaks.size < 2:
+        return None
+    prominence = props["prominences"]
+    typical = float(np.median(prominence[prominence >= np.median(prominence)]))
+    keep = prominence >= DEPTH_FRACTION * typical
+    peaks, prominence = peaks[keep], prominence[keep]
+    # between two lowerings: the middle of the stretch where the pelvis is up
+    highs = []
+    for k, (a, b) in enumerate(zip(peaks[:-1], peaks[1:])):
+        part = d[a:b + 1]
+        near = np.flatnonzero(part <= part.min() + DEPTH_EDGE_FRACTION
+                              * min(prominence[k], prominence[k + 1]))
+        highs.append(a + (int(near[0]) + int(near[-1])) // 2)
+    highs = np.array(highs, dtype=int)
+    # each lowering runs from the highest point before it to the one after it;
+    # the first starts, and the last ends, where the pelvis is back up near its
+    # height around them (widened: a lunge steps forward before going down)
+    margin = samples_for(time_s, DEPTH_MARGIN_S)
+    outer = []
+    for p, prom, limit, way in ((peaks[0], prominence[0], 0, -1),
+                                (peaks[-1], prominence[-1], hi - lo, 1)):
+        back = np.flatnonzero(d[p::way] <= d[p] - (1.0 - DEPTH_EDGE_FRACTION) * prom)
+        edge = p + way * (int(back[0]) + margin) if back.size else limit
+        outer.append(min(max(edge, 0), hi - lo))
+    bounds = np.r_[outer[0], highs, outer[1]]
+    found = [DepthRep(lo + a, lo + b, bool(known[a:b].all()))
+             for a, b in zip(bounds[:-1], bounds[1:])]
+    return Lowering(found, lo + highs, known)
+
+
 def find_reps(time_s: np.ndarray, m: np.ndarray, up: np.ndarray, rate_dps: np.ndarray,
-              span: tuple[int, int], min_rep_deg: float) -> tuple[list[RepWindow], Rest]:
+              span: tuple[int, int], min_rep_deg: float,
+              depth_m: np.ndarray | None = None) -> tuple[list[RepWindow], Rest]:
     """The reps of a set and its rest posture.
 
     ``m``: the movement signal (deg, reps positive); ``up``: "up" per sample
     (sensor frame); ``rate_dps``: the smoothed angular rate; ``span``: the set's
     own posture (see :func:`posture_span`); ``min_rep_deg``: the smallest
-    movement that can be a rep in this posture. A first noise floor comes from the
+    movement that can be a rep in this posture; ``depth_m``: for squats, how far
+    the pelvis is lowered (see :func:`depth_reps`): where it is known, the
+    movement's peaks within one lowering are one rep and home is the posture at
+    the highest points between them. A first noise floor comes from the
     quietest samples; the spread of the rests between the reps found with it
     gives the final one, and the reps are found again when it is higher.
     """
     lo, hi = span
     ms = uniform_filter1d(m, samples_for(time_s, 0.1), mode="nearest")
     noise = noise_floor_deg(time_s, m, rate_dps, span)
-    reps, home, typical = _reps_over_floor(time_s, ms, span, noise, min_rep_deg)
+    lowering = depth_reps(time_s, depth_m, span) if depth_m is not None else None
+    reps, home, typical = _reps_over_floor(time_s, ms, span, noise, min_rep_deg, lowering)
     # the noise at home: the spread of what lies outside the reps and near home
     # (a rep missed at first must not pass for sway)
     outside = np.ones(hi - lo, dtype=bool)
@@ -189,7 +270,8 @@ def find_reps(time_s: np.ndarray, m: np.ndarray, up: np.ndarray, rate_dps: np.nd
     if rest.size >= samples_for(time_s, 1.0):
         at_rest = robust_sd(rest)
         if at_rest > 1.2 * noise:
-            reps, home, typical = _reps_over_floor(time_s, ms, span, at_rest, min_rep_deg)
+            reps, home, typical = _reps_over_floor(time_s, ms, span, at_rest, min_rep_deg,
+                                                   lowering)
         noise = max(noise, at_rest)
         # a rep rises clearly above where the pelvis rests, not only above the
         # troughs of its sway
@@ -202,9 +284,11 @@ def find_reps(time_s: np.ndarray, m: np.ndarray, up: np.ndarray, rate_dps: np.nd
 
 
 def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, span: tuple[int, int],
-                     noise: float, min_rep_deg: float
+                     noise: float, min_rep_deg: float,
+                     lowering: Lowering | None = None
                      ) -> tuple[list[RepWindow], float, float]:
-    """(reps, home level, typical excursion) for a given noise floor (deg)."""
+    """(reps, home level, typical excursion) for a given noise floor (deg);
+    ``lowering``: the squat's reps by the pelvis's height (:func:`depth_reps`)."""
     lo, hi = span
     seg = ms[lo:hi]
     floor = max(min_rep_deg, NOISE_FACTOR * noise)
@@ -218,6 +302,8 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, span: tuple[int, int],
     peaks = peaks[seg[peaks] - home >= max(floor, MIN_REP_FRACTION * typical)]
     groups = _group_peaks(seg, peaks, home, max(1.5 * noise, 0.25 * floor),
                           samples_for(time_s, 1.0))
+    if lowering is not None:
+        groups = _group_by_lowering(groups, lowering, lo)
     bounds = [0] + [int(np.argmin(seg[a[-1]:b[0] + 1])) + a[-1]
                     for a, b in zip(groups[:-1], groups[1:])] + [len(seg) - 1]
     windows = [_window(time_s[lo:hi], seg, home, g, bounds[i], bounds[i + 1])
@@ -360,6 +446,29 @@ def _group_peaks(seg: np.ndarray, peaks: np.ndarray, home: float, near_home: flo
     return groups
 
 
+def _group_by_lowering(groups: list[list[int]], lowering: Lowering, lo: int
+                       ) -> list[list[int]]:
+    """The peaks' groups (indices from ``lo``) with consecutive groups merged
+    when they lie in one lowering of the pelvis (where its height is known):
+    a lunge's step forward, its descent and its step back are one rep even
+    when the tilt comes near home between them."""
+    which = np.full(lowering.known.size, -1)
+    for k, r in enumerate(lowering.reps):
+        if r.known:
+            which[r.start - lo:r.stop - lo] = k
+    out: list[list[int]] = []
+    seen: list[set[int]] = []
+    for g in groups:
+        labels = {int(which[p]) for p in g}
+        # a group across two lowerings, or where the height is unknown, stays
+        if out and len(labels) == 1 and labels == seen[-1] and -1 not in labels:
+            out[-1].extend(g)
+        else:
+            out.append(list(g))
+            seen.append(labels)
+    return out
+
+
 def _window(t: np.ndarray, seg: np.ndarray, home: float, group: list[int], prev: int,
             nxt: int) -> RepWindow:
     """A rep's edges: where it is EDGE_FRACTION of its excursion from home,
@@ -445,6 +554,8 @@ def find_hold(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray, rate_dps:
     near = _bridge(dist <= max(2.0, min(0.4 * away, 5.0)), samples_for(time_s, 1.0))
     centre = (a + b) // 2
     ra, rb = next(((x, y) for x, y in runs(near) if x <= centre < y), (a, b))
+    # a slow drift or a small adjustment that stays is part of the hold
+    ra, rb = min(ra, a), max(rb, b)
     # each sample against the mean posture of the 2 s after it (for the start)
     # and before it (for the end)
     w = min(samples_for(time_s, 2.0), b - a)
