@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from hipsense import __version__
-from hipsense.errors import HipsenseError
+from hipsense.errors import HipsenseError, one_line, shown
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -292,7 +292,7 @@ def _print_simulated(folder: Path, truth: dict) -> None:
     from hipsense.report.table import metric_label
 
     m = truth["mounting"]
-    table = Table(title=f"{folder}  (seed {truth['seed']}, sensor off nominal by "
+    table = Table(title=f"{shown(folder)}  (seed {truth['seed']}, sensor off nominal by "
                         f"pitch {m['pitch_deg']:+.0f}, roll {m['roll_deg']:+.0f}, "
                         f"yaw {m['yaw_deg']:+.0f} deg)")
     for col in ("file", "exercise", "side", "reps / hold", "true median per rep", "lost"):
@@ -303,7 +303,7 @@ def _print_simulated(folder: Path, truth: dict) -> None:
         else:
             count = f"{s['rep_count']} reps"
         medians = ", ".join(f"{metric_label(k)} {v:+.1f} deg" for k, v in s["medians"].items())
-        table.add_row(s["file"], s["exercise"], s["side"], count, medians,
+        table.add_row(shown(s["file"]), s["exercise"], s["side"], count, medians,
                       str(s["lost_samples"]))
     Console(width=max(Console().width, 110)).print(table)
 
@@ -315,8 +315,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from hipsense.io import read_session
 
     session = read_session(args.session_dir)
-    table = Table(title=f"{args.session_dir}: valid hipsense session "
-                        f"(started {session.metadata.get('started_at', 'unknown')})")
+    table = Table(title=f"{shown(args.session_dir)}: valid hipsense session "
+                        f"(started {shown(session.metadata.get('started_at') or 'unknown')})")
     for col in ("file", "exercise", "side", "samples", "duration s", "rate Hz", "gaps"):
         table.add_column(col)
     rows = []
@@ -327,12 +327,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
     rows += [(info.file, info.exercise, info.side, rec) for info, rec in session.sets]
     for name, exercise, side, rec in rows:
         if rec is None:
-            table.add_row(name, exercise, side, "-", "-", "-", "no calibration recorded")
+            table.add_row(shown(name), exercise, side, "-", "-", "-", "no calibration recorded")
             continue
         gaps = rec.gaps()
         gap_text = (f"{gaps.count} ({gaps.missing_samples} samples, longest "
                     f"{gaps.longest_s:.2f} s)" if gaps.count else "none")
-        table.add_row(name, exercise, side, str(len(rec)), f"{rec.duration_s:.1f}",
+        table.add_row(shown(name), exercise, side, str(len(rec)), f"{rec.duration_s:.1f}",
                       f"{rec.median_rate_hz():.1f}", gap_text)
     Console(width=max(Console().width, 110)).print(table)
     return EXIT_OK
@@ -343,9 +343,11 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
     from hipsense import analyze_session
 
+    from hipsense.io.safe import finite_json
+
     result = analyze_session(args.session_dir)
-    if args.json:
-        print(json.dumps(result.to_json(), indent=2))
+    if args.json:  # NaN and infinities are null: strict JSON
+        print(json.dumps(finite_json(result.to_json()), indent=2, allow_nan=False))
     else:
         from hipsense.report.table import print_session
 
@@ -376,7 +378,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     for col in ("name", "family", "address", "signal dBm", "battery %"):
         table.add_column(col)
     for info, _ in found:
-        table.add_row(info.name, info.family, info.address, str(info.rssi_dbm),
+        table.add_row(shown(info.name), info.family, shown(info.address), str(info.rssi_dbm),
                       "?" if info.battery_pct is None else str(info.battery_pct))
     Console().print(table)
     return EXIT_OK
@@ -407,7 +409,7 @@ def _summarise_recorded(folder: Path, session) -> None:
     from rich.console import Console
 
     if not session.sets:
-        Console().print(f"{folder}: no sets recorded (the raw log is kept).")
+        Console().print(f"{shown(folder)}: no sets recorded (the raw log is kept).")
         return
     from hipsense import analyze_session
     from hipsense.report.table import print_session
@@ -467,11 +469,15 @@ def _cmd_history(args: argparse.Namespace) -> int:
         for out in (args.csv, args.parquet):
             if out is not None and not out.parent.is_dir():
                 raise HipsenseError(f"{out}: folder {out.parent} does not exist")
+        from hipsense.io.private import open_private  # owner-only files (0600)
+
         if args.csv:
-            table.to_csv(args.csv, index=False)
+            with open_private(args.csv, "w", encoding="utf-8", newline="") as fh:
+                table.to_csv(fh, index=False)
         if args.parquet:
-            table.to_parquet(args.parquet, index=False)
-        print(f"wrote {len(table)} rows ({table['started_at'].nunique()} sessions)")
+            with open_private(args.parquet, "wb") as fh:
+                table.to_parquet(fh, index=False)
+        print(f"wrote {len(table)} rows ({table['session_id'].nunique()} sessions)")
         return EXIT_OK
     from rich.console import Console
     from rich.table import Table
@@ -481,7 +487,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
     for col in ("id", "started", "folder", "sets", "flags", "analysed by"):
         table.add_column(col)
     for r in rows:
-        table.add_row(str(r["id"]), r["started_at"] or "?", r["folder"] +
+        table.add_row(str(r["id"]), shown(r["started_at"] or "?"), shown(r["folder"]) +
                       (" (simulated)" if r["simulated"] else ""), str(r["sets"]),
                       str(r["flags"]), f"hipsense {r['hipsense_version']}")
     Console(width=max(Console().width, 110)).print(table)
@@ -539,10 +545,28 @@ def _cmd_recover(args: argparse.Namespace) -> int:
     cut = ", the last set was cut short" if summary["cut_short"] else ""
     tail = (f", {summary['truncated_bytes']} bytes of a half-written record at the end"
             if summary["truncated_bytes"] else "")
-    Console().print(f"{out}: recovered the calibration"
-                    f"{'' if session.calibration is not None else ' (none)'} and "
-                    f"{summary['sets']} sets, {summary.get('samples', 0)} samples{cut}{tail}.")
+    console = Console(soft_wrap=True)  # each message stays one line
+    console.print(f"{shown(out)}: recovered the calibration"
+                  f"{'' if session.calibration is not None else ' (none)'} and "
+                  f"{summary['sets']} sets, {summary.get('samples', 0)} samples{cut}{tail}.")
+    losses, notes = summary["losses"], summary["notes"]
+    if losses:  # what the damage cost, one line per damaged stretch (the first few)
+        console.print(f"Skipped {len(losses)} damaged stretch{'es' if len(losses) > 1 else ''} "
+                      f"of the log ({summary['damaged_bytes']} bytes); lost:")
+        for line in losses[:MAX_RECOVER_LINES]:
+            console.print(f"  {shown(line)}")
+        if len(losses) > MAX_RECOVER_LINES:
+            console.print(f"  and {len(losses) - MAX_RECOVER_LINES} more (all in session.json, "
+                          "recording.log_damage)")
+    for line in notes[:MAX_RECOVER_LINES]:
+        console.print(f"Note: {shown(line)}")
+    if len(notes) > MAX_RECOVER_LINES:
+        console.print(f"Note: and {len(notes) - MAX_RECOVER_LINES} more records skipped")
     return EXIT_OK
+
+
+#: Lines of losses (and of notes) ``recover`` prints at most.
+MAX_RECOVER_LINES = 5
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -565,10 +589,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except HipsenseError as exc:
-        print(f"hipsense: error: {exc}", file=sys.stderr)
+        print(f"hipsense: error: {one_line(str(exc))}", file=sys.stderr)
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"hipsense: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"hipsense: error: {one_line(f'{where}{exc.strerror or exc}')}", file=sys.stderr)
     except KeyboardInterrupt:
         print("hipsense: interrupted", file=sys.stderr)
         return 130

@@ -27,6 +27,7 @@ def _sample_weeks() -> list[Path]:
 
 def run_demo(out: Path | None = None, seed: int = 7) -> dict[str, Path]:
     from hipsense.history.store import import_session, open_db
+    from hipsense.io.private import make_private_dir
     from hipsense.io.session import write_text
     from hipsense.record.recorder import prepare_folder
     from hipsense.record.run import RecordArgs, record
@@ -35,7 +36,7 @@ def run_demo(out: Path | None = None, seed: int = 7) -> dict[str, Path]:
 
     console = Console()
     root = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="hipsense-demo-"))
-    root.mkdir(parents=True, exist_ok=True)
+    make_private_dir(root)  # owner-only (0700); mkdtemp's is already
     db_path = root / "history.sqlite3"
     if db_path.exists():
         raise HipsenseError(f"{root}: holds an earlier demo; choose another --out")

@@ -11,7 +11,7 @@ from hipsense.devices.clock import ClockFit
 from hipsense.errors import HipsenseError
 from hipsense.protocol.codec import encode_packet
 from hipsense.protocol.stream import HipsenseDecoder
-from hipsense.record.rawlog import MAGIC, RawLogWriter, read_rawlog
+from hipsense.record.rawlog import MAGIC, MAGIC_V1, RawLogWriter, encode_record, read_rawlog
 
 CONFIG = StreamConfig(100.0, 4.0, 500.0, 4 / 32768, 500 / 32768)
 PERIOD_US = 10_000
@@ -85,20 +85,26 @@ def test_raw_log_round_trip_and_cut_off_tail(tmp_path):
     log.data([(1.5, b"\x01\x02"), (1.6, b"")])
     log.close()
     with open(path, "ab") as f:  # a crash in the middle of the next record
-        f.write(b"\x01\x00\x00")
+        f.write(encode_record(1, 1.7, b"\x01\x02\x03")[:11])
     back = read_rawlog(path)
     assert [(k, h, p) for k, h, p in back.records] == [
         (2, 1.0, b'{"event":"session","started_at":"x"}'), (1, 1.5, b"\x01\x02"), (1, 1.6, b"")]
-    assert back.truncated_bytes == 3
+    assert back.truncated_bytes == 11 and back.damage == []
     # appending after a restart keeps one header
     RawLogWriter(path).close()
     assert path.read_bytes().count(MAGIC) == 1
 
 
-def test_raw_log_damage_is_named(tmp_path):
+def test_raw_log_damage_is_skipped_and_named(tmp_path):
+    # a version-1 log (no sync markers): a record of unknown kind 7 at byte 18,
+    # then nothing plausible: damage to the end, not a crash, not an exception
     path = tmp_path / "raw.hslog"
-    path.write_bytes(MAGIC + b"\x07" + bytes(12))
-    with pytest.raises(HipsenseError, match=r"raw.hslog: byte 18: unknown record kind 7"):
+    path.write_bytes(MAGIC_V1 + b"\x07" + bytes(12))
+    back = read_rawlog(path)
+    assert back.version == 1 and back.records == [] and back.truncated_bytes == 0
+    assert [(d.offset, d.size_bytes) for d in back.damage] == [(18, 13)]
+    with pytest.raises(HipsenseError, match=r"raw.hslog: not a hipsense raw packet log"):
+        path.write_bytes(b"HIPSENSE-RAWLOG 9\n")
         read_rawlog(path)
 
 

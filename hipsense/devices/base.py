@@ -11,12 +11,15 @@ driver knows which family it talks to.
 from __future__ import annotations
 
 import abc
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
+
+from hipsense.errors import clip
 
 #: Called from the BLE notification path: (host time s, payload). Must only enqueue.
 PacketSink = Callable[[float, bytes], None]
@@ -54,11 +57,29 @@ class StreamConfig:
                 "gyroscope": self.gyroscope}
 
     @classmethod
-    def from_json(cls, obj: dict[str, Any]) -> StreamConfig:
-        return cls(float(obj["rate_hz"]), float(obj["acc_range_g"]), float(obj["gyr_range_dps"]),
-                   float(obj["acc_g_per_lsb"]), float(obj["gyr_dps_per_lsb"]),
-                   str(obj.get("model", "")), str(obj.get("firmware", "")),
-                   bool(obj.get("gyroscope", True)))
+    def from_json(cls, obj: Any) -> StreamConfig:
+        """The configuration from its JSON; ValueError (one line) for a missing
+        key, a wrong type, or a rate, range or scale that is not a positive
+        finite number (a rate of at most 100 kHz)."""
+        if not isinstance(obj, dict):
+            raise ValueError(f"stream configuration {clip(obj)} is not an object")
+
+        def positive(key: str, top: float = math.inf) -> float:
+            value = obj.get(key)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not 0 < value <= top:  # NaN fails too
+                raise ValueError(f"stream configuration {key}: {clip(value)} is not a "
+                                 "positive number" + (f" up to {top:g}" if top < math.inf else ""))
+            return float(value)
+
+        gyroscope = obj.get("gyroscope", True)
+        if not isinstance(gyroscope, bool):
+            raise ValueError(f"stream configuration gyroscope: {clip(gyroscope)} is not "
+                             "true or false")
+        return cls(positive("rate_hz", 100_000.0), positive("acc_range_g", 1e6),
+                   positive("gyr_range_dps", 1e7), positive("acc_g_per_lsb", 1e6),
+                   positive("gyr_dps_per_lsb", 1e7), str(obj.get("model", ""))[:200],
+                   str(obj.get("firmware", ""))[:200], gyroscope)
 
 
 @dataclass
@@ -69,7 +90,8 @@ class Samples:
     connection; ``host_time_s``: the same instants on the host clock (through
     the running clock fit); ``acc_g`` / ``gyr_dps``: sensor frame.
     ``lost_packets``, ``duplicates`` and ``bad`` (error code -> count) describe
-    the transport in this batch.
+    the transport in this batch; ``clock_outliers`` counts packets whose own
+    time stamp disagreed with the stream and were placed by the fit instead.
     """
 
     time_s: np.ndarray
@@ -79,9 +101,16 @@ class Samples:
     lost_packets: int = 0
     duplicates: int = 0
     bad: dict[str, int] = field(default_factory=dict)
+    clock_outliers: int = 0
 
     def __len__(self) -> int:
         return int(self.time_s.size)
+
+    @classmethod
+    def empty(cls, lost_packets: int = 0, bad: dict[str, int] | None = None) -> Samples:
+        z = np.zeros(0)
+        return cls(z, z, np.zeros((0, 3)), np.zeros((0, 3)), lost_packets=lost_packets,
+                   bad=dict(bad or {}))
 
 
 class StreamDecoder(abc.ABC):
@@ -95,6 +124,17 @@ class StreamDecoder(abc.ABC):
     @abc.abstractmethod
     def stats(self) -> dict[str, Any]:
         """Transport figures so far (lost packets, clock offset and drift ...)."""
+
+    def begin_stream(self, first_seq: int | None = None) -> None:
+        """A new stream starts (START). ``first_seq``: the sequence number of its
+        first packet when the sensor says so, so packets lost before the first
+        one received are counted too."""
+
+    def end_stream(self, next_seq: int | None = None) -> Samples:
+        """The stream ended (STOP): what the decoder still held back, and, with
+        ``next_seq`` (the sequence number the sensor would have sent next),
+        the packets lost after the last one received counted."""
+        return Samples.empty()
 
 
 class SensorDriver(abc.ABC):
@@ -131,3 +171,8 @@ class SensorDriver(abc.ABC):
         """A fresh decoder for this family's notifications."""
 
     on_link: Callable[[str, float], None] | None = None
+    #: Sequence numbers the sensor reported for the current stream, when it does:
+    #: its first packet's (from START) and the next one it would send (from
+    #: STOP). None when unknown (every family but hipsense, older firmware).
+    first_seq: int | None = None
+    next_seq: int | None = None

@@ -19,7 +19,9 @@ from hipsense.errors import SensorError
 from hipsense.protocol.codec import (
     BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, CONTROL_UUID, DATA_UUID, MODEL_NUMBER_UUID,
 )
-from hipsense.protocol.commands import Config, Op, Result, encode_command, parse_response
+from hipsense.protocol.commands import (
+    Config, Op, ResponseError, Result, encode_command, parse_response,
+)
 from hipsense.protocol.stream import HipsenseDecoder
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,13 @@ async def scan(timeout_s: float = 5.0, *, backend: type[BaseBleakScanner] | None
         out.append((SensorInfo(family, name, device.address, adv.rssi,
                                battery[0] if battery else None), device))
     return sorted(out, key=lambda x: -(x[0].rssi_dbm or -999))
+
+
+def _seq_of(payload: bytes) -> int | None:
+    """The u16 sequence number a START or STOP result may carry (firmware that
+    reports it: the first packet of the stream, the next one after it); None
+    for the empty result of protocol v1."""
+    return int.from_bytes(payload[:2], "little") if len(payload) >= 2 else None
 
 
 class HipsenseDriver(SensorDriver):
@@ -86,7 +95,10 @@ class HipsenseDriver(SensorDriver):
         model = await self._read_optional(MODEL_NUMBER_UUID)
         self.info = SensorInfo("hipsense", client.name, client.address, None,
                                battery[0] if battery else None)
-        self.config = Config.unpack(await self.command(Op.READ_CONFIG))
+        try:
+            self.config = Config.unpack(await self.command(Op.READ_CONFIG))
+        except ResponseError as exc:
+            raise SensorError(f"{self._device_name()}: {exc}") from None
         self._model = model.decode(errors="replace") if model else "hipsense sensor"
         return self.info
 
@@ -161,7 +173,7 @@ class HipsenseDriver(SensorDriver):
             raise SensorError(f"{op.name}: {exc}") from None
         try:
             got_op, result, payload = parse_response(answer)
-        except ValueError as exc:
+        except ResponseError as exc:
             raise SensorError(f"{op.name}: {exc}") from None
         if got_op != op or result != Result.OK:
             raise SensorError(f"the sensor refused {op.name}: {result.name.lower()}")
@@ -191,14 +203,16 @@ class HipsenseDriver(SensorDriver):
             await client.start_notify(DATA_UUID, on_data)
         except BLE_ERRORS as exc:
             raise SensorError(f"cannot subscribe to the data: {exc}") from None
-        await self.command(Op.START, *self._stream_params)
+        self.next_seq = None
+        self.first_seq = _seq_of(await self.command(Op.START, *self._stream_params))
 
     async def stop(self) -> None:
         self._stream_params = None
         if self._client is None or not self._client.is_connected:
             return
+        self.next_seq = None
         try:
-            await self.command(Op.STOP)
+            self.next_seq = _seq_of(await self.command(Op.STOP))
             await self._client.stop_notify(DATA_UUID)
         except (SensorError, *BLE_ERRORS) as exc:
             log.warning("stopping the stream: %s", exc)

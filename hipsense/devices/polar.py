@@ -35,7 +35,7 @@ import numpy as np
 from hipsense.devices.base import PacketSink, Samples, SensorDriver, SensorInfo, StreamConfig, \
     StreamDecoder
 from hipsense.devices.clock import ClockFit
-from hipsense.errors import SensorError
+from hipsense.errors import SensorDataError, SensorError
 
 PMD_SERVICE_UUID = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
 PMD_CONTROL_UUID = "fb005c81-02e7-f387-1cad-8acd2d8df0c8"
@@ -46,10 +46,13 @@ KINDS = {ACC: "acc", GYRO: "gyro"}
 HEADER = 10
 #: 2000-01-01T00:00:00Z in Unix seconds (the PMD timestamp epoch).
 EPOCH_2000_UNIX_S = 946684800
+#: Timestamps at or above this (ns, 292 years) cannot be a frame's: the field is damaged.
+MAX_TIMESTAMP_NS = (1 << 63) - 1
 
 
-class PmdFrameError(ValueError):
-    """A frame that cannot be decoded (truncated, inconsistent, unsupported)."""
+class PmdFrameError(SensorDataError):
+    """A frame that cannot be decoded (truncated, inconsistent, unsupported):
+    the only error the PMD decoders raise, whatever the bytes."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,10 @@ def sample_timestamps_ns(timestamp_ns: int, n: int, previous_timestamp_ns: int |
     """Per-sample timestamps (ns) of a frame whose last sample is at ``timestamp_ns``."""
     if n <= 0:
         raise PmdFrameError("the frame has no samples")
+    if not 0 <= timestamp_ns <= MAX_TIMESTAMP_NS:
+        raise PmdFrameError(f"timestamp {timestamp_ns} ns is out of range (damaged)")
+    if previous_timestamp_ns and not 0 < previous_timestamp_ns <= MAX_TIMESTAMP_NS:
+        raise PmdFrameError(f"previous timestamp {previous_timestamp_ns} ns is out of range")
     if previous_timestamp_ns:
         if timestamp_ns <= previous_timestamp_ns:
             raise PmdFrameError(f"timestamp {timestamp_ns} ns is not after the previous "
@@ -139,7 +146,18 @@ def decode_pmd_frame(data: bytes, *, previous_timestamp_ns: int | None = None,
 
     ``resolution_bits`` applies to delta-compressed ACC type 1 (from the
     stream settings); ``factor`` is the start response's scale factor.
+    Raises :class:`PmdFrameError`, and nothing else, for any bytes.
     """
+    kind, ftype, compressed, timestamp, samples = decode_pmd_samples(
+        data, factor=factor, resolution_bits=resolution_bits)
+    times = sample_timestamps_ns(timestamp, len(samples), previous_timestamp_ns, sample_rate_hz)
+    return PmdFrame(kind, ftype, compressed, timestamp, samples, times)
+
+
+def decode_pmd_samples(data: bytes, *, factor: float = 1.0, resolution_bits: int = 16
+                       ) -> tuple[str, int, bool, int, np.ndarray]:
+    """A frame's kind, frame type, compression, timestamp (ns, its last
+    sample's) and samples (n, 3), without the per-sample times."""
     data = bytes(data)
     if len(data) < HEADER:
         raise PmdFrameError(f"PMD frame of {len(data)} bytes, the header alone is {HEADER}")
@@ -148,6 +166,8 @@ def decode_pmd_frame(data: bytes, *, previous_timestamp_ns: int | None = None,
         raise PmdFrameError(f"measurement type {mtype} is neither ACC (2) nor GYRO (5)")
     kind = KINDS[mtype]
     timestamp = int.from_bytes(data[1:9], "little")
+    if timestamp > MAX_TIMESTAMP_NS:
+        raise PmdFrameError(f"timestamp {timestamp} ns is out of range (damaged)")
     compressed = bool(data[9] & 0x80)
     ftype = data[9] & 0x7F
     payload = data[HEADER:]
@@ -160,13 +180,15 @@ def decode_pmd_frame(data: bytes, *, previous_timestamp_ns: int | None = None,
             raise PmdFrameError(f"compressed {kind.upper()} frame type {ftype} is not known")
         res, scale, is_float = table[(kind, ftype)]
         ints = delta_decode(payload, 3, res)
-        if is_float:
-            values = ints.astype(np.int64).astype(np.uint32).view(np.float32).astype(float)
-        else:
-            values = ints.astype(float)
-        samples = values * scale
-        if kind == "acc":  # the SDK truncates ACC to whole mG
-            samples = np.trunc(samples)
+        with np.errstate(over="ignore", invalid="ignore"):  # non-finite: refused below
+            if is_float:  # the 32-bit patterns as floats (a NaN among them warns)
+                values = (ints.astype(np.int64) & 0xFFFFFFFF).astype(np.uint32) \
+                    .view(np.float32).astype(float)
+            else:
+                values = ints.astype(float)
+            samples = values * scale
+            if kind == "acc":  # the SDK truncates ACC to whole mG
+                samples = np.trunc(samples)
     else:
         raw = {("acc", 0): (1, 1.0), ("acc", 1): (2, 1.0), ("acc", 2): (3, 1.0),
                ("gyro", 0): (2, factor)}
@@ -174,20 +196,23 @@ def decode_pmd_frame(data: bytes, *, previous_timestamp_ns: int | None = None,
             if len(payload) % 12:
                 raise PmdFrameError(f"float GYRO payload of {len(payload)} bytes is not "
                                     "whole samples of 12 bytes")
-            samples = np.frombuffer(payload, dtype="<f4").reshape(-1, 3).astype(float) * factor
+            with np.errstate(over="ignore", invalid="ignore"):
+                samples = np.frombuffer(payload, dtype="<f4").reshape(-1, 3).astype(float) * factor
         elif (kind, ftype) in raw:
             width, scale = raw[(kind, ftype)]
             if len(payload) % (3 * width):
                 raise PmdFrameError(f"{kind.upper()} type {ftype} payload of {len(payload)} "
                                     f"bytes is not whole samples of {3 * width} bytes")
             n = len(payload) // (3 * width)
-            samples = _signed_le(payload, width, 3 * n).reshape(n, 3).astype(float) * scale
+            with np.errstate(over="ignore", invalid="ignore"):
+                samples = _signed_le(payload, width, 3 * n).reshape(n, 3).astype(float) * scale
         else:
             raise PmdFrameError(f"raw {kind.upper()} frame type {ftype} is not known")
     if not np.all(np.isfinite(samples)):
         raise PmdFrameError("the frame decodes to non-finite values")
-    times = sample_timestamps_ns(timestamp, len(samples), previous_timestamp_ns, sample_rate_hz)
-    return PmdFrame(kind, ftype, compressed, timestamp, samples, times)
+    if not len(samples):
+        raise PmdFrameError("the frame has no samples")
+    return kind, ftype, compressed, timestamp, samples
 
 
 # ---- the control point ----------------------------------------------------------------
@@ -250,44 +275,149 @@ class PolarDecoder(StreamDecoder):
     each ACC sample gets the GYRO value interpolated at its time, once GYRO
     data covers it. Units: mG to g; the sensor clock is the PMD timestamp (s
     since 2000-01-01).
+
+    A frame that cannot be decoded is counted (``bad_frame``) and skipped.
+    A frame whose timestamp is not about one frame after the previous one is
+    held until the next frame of its stream tells: when that one follows it,
+    the stream jumped (lost frames, a pause) and its samples end at its
+    timestamp; when that one follows the frame before it instead, its
+    timestamp is damaged: it is counted in ``clock_outliers`` and its samples
+    are placed at the nominal rate after the previous frame's, so one bad
+    timestamp never moves or ends the stream.
     """
+
+    #: Frames of one stream held back at most before the first one is decided.
+    MAX_HELD = 3
+    #: GYRO samples kept waiting for the ACC samples they fall between.
+    MAX_GYRO = 4096
 
     def __init__(self, config: StreamConfig) -> None:
         self.config = config
         # the start responses' factors, kept in the configuration (ACC in g per mG-count)
         self.factors = {ACC: config.acc_g_per_lsb * 1000.0, GYRO: config.gyr_dps_per_lsb}
         self.clock = ClockFit()
+        self._period_ns = 1e9 / config.rate_hz
         self._previous: dict[int, int | None] = {ACC: None, GYRO: None}
+        self._held: dict[int, list[tuple[float, int, np.ndarray]]] = {ACC: [], GYRO: []}
         self._acc = (np.zeros(0), np.zeros((0, 3)))
         self._gyr = (np.zeros(0), np.zeros((0, 3)))
+        self._last_s = {ACC: -np.inf, GYRO: -np.inf}
+        self._acc_out_s = -np.inf
+        self._outliers = 0
         self.bad: Counter = Counter()
         self.samples = 0
+        self.clock_outliers = 0
 
     def feed(self, host_time_s: np.ndarray, payloads: list[bytes]) -> Samples:
         bad: Counter = Counter()
+        self._outliers = 0
         for host, data in zip(host_time_s, payloads):
             try:
                 mtype = data[0] if data else -1
-                frame = decode_pmd_frame(data, previous_timestamp_ns=self._previous.get(mtype),
-                                         sample_rate_hz=self.config.rate_hz,
-                                         factor=self.factors.get(mtype, 1.0))
+                _, _, _, ts, values = decode_pmd_samples(data,
+                                                         factor=self.factors.get(mtype, 1.0))
             except PmdFrameError:
                 bad["bad_frame"] += 1
                 continue
-            self._previous[mtype] = frame.timestamp_ns
-            t = frame.timestamps_ns / 1e9
-            if frame.kind == "acc":
-                self._acc = (np.r_[self._acc[0], t], np.vstack([self._acc[1], frame.samples]))
-                self.clock.add(t[-1:], [host])
-            else:
-                self._gyr = (np.r_[self._gyr[0], t], np.vstack([self._gyr[1], frame.samples]))
+            self._frame(mtype, float(host), ts, values)
         self.bad.update(bad)
+        return self._output(dict(bad))
+
+    def end_stream(self, next_seq: int | None = None) -> Samples:
+        self._outliers = 0
+        for mtype in (ACC, GYRO):
+            while self._held[mtype]:
+                self._settle_first(mtype)
+        return self._output({})
+
+    # ---- the timestamps -----------------------------------------------------------------
+    def _follows(self, previous_ns: int, ts: int, n: int) -> bool:
+        """Is ``ts`` about one frame of ``n`` samples after ``previous_ns``?"""
+        return 0.5 * n * self._period_ns < ts - previous_ns < 1.5 * n * self._period_ns
+
+    def _frame(self, mtype: int, host: float, ts: int, values: np.ndarray) -> None:
+        previous, held = self._previous[mtype], self._held[mtype]
+        if previous is None and not held:
+            self._take(mtype, host, ts, values, None)  # the stream's first frame
+            return
+        n = len(values)
+        if previous is not None:
+            # after held frames: does this one follow the last good frame, the
+            # held ones taking their nominal places?
+            before = previous + round(self._period_ns * sum(len(v) for _, _, v in held))
+            if self._follows(before, ts, n):
+                for h in held:
+                    self._outlier(mtype, *h)
+                held.clear()
+                self._take(mtype, host, ts, values, self._previous[mtype])
+                return
+        if held and self._follows(held[-1][1], ts, n):  # the stream jumped at the last held
+            jump = held.pop()
+            for h in held:
+                self._outlier(mtype, *h)
+            held.clear()
+            self._take(mtype, *jump, None)
+            self._take(mtype, host, ts, values, jump[1])
+            return
+        held.append((host, ts, values))
+        if len(held) > self.MAX_HELD:
+            self._settle_first(mtype)
+
+    def _settle_first(self, mtype: int) -> None:
+        """No later frame tells: the first held frame is taken at its word if it
+        is after the last good one, else placed as an outlier."""
+        host, ts, values = self._held[mtype].pop(0)
+        previous = self._previous[mtype]
+        if previous is None or ts > previous:
+            self._take(mtype, host, ts, values, None)
+        else:
+            self._outlier(mtype, host, ts, values)
+
+    def _take(self, mtype: int, host: float, ts: int, values: np.ndarray,
+              previous: int | None) -> None:
+        """A frame whose timestamp holds: its samples evenly after the previous
+        frame's (as the SDK), or back from its timestamp at the nominal rate."""
+        try:
+            times = sample_timestamps_ns(ts, len(values), previous, self.config.rate_hz)
+        except PmdFrameError:  # before 2000-01-01 at this rate
+            self._outlier(mtype, host, ts, values)
+            return
+        self._previous[mtype] = ts
+        t = times / 1e9
+        if mtype == ACC:
+            self.clock.add(t[-1:], [host])
+        self._append(mtype, t, values)
+
+    def _outlier(self, mtype: int, host: float, ts: int, values: np.ndarray) -> None:
+        self.clock_outliers += 1
+        self._outliers += 1
+        previous = self._previous[mtype]
+        if previous is None:
+            return  # nothing to place it after
+        times = previous + np.round(self._period_ns * np.arange(1, len(values) + 1))
+        self._previous[mtype] = int(times[-1])
+        self._append(mtype, times / 1e9, values)
+
+    def _append(self, mtype: int, t: np.ndarray, values: np.ndarray) -> None:
+        keep = t > self._last_s[mtype]  # never back in time
+        keep[1:] &= np.diff(t) > 0
+        t, values = t[keep], values[keep]
+        if not t.size:
+            return
+        self._last_s[mtype] = float(t[-1])
+        if mtype == ACC:
+            self._acc = (np.r_[self._acc[0], t], np.vstack([self._acc[1], values]))
+        else:
+            self._gyr = (np.r_[self._gyr[0], t], np.vstack([self._gyr[1], values]))
+
+    # ---- the samples ----------------------------------------------------------------------
+    def _output(self, bad: dict[str, int]) -> Samples:
         ta, va = self._acc
         if not self.config.gyroscope:  # H10: ACC only, the gyroscope columns stay zero
             self._acc = (np.zeros(0), np.zeros((0, 3)))
             self.samples += int(ta.size)
             return Samples(ta, self.clock.host_at(ta), va / 1000.0, np.zeros((ta.size, 3)),
-                           bad=dict(bad))
+                           bad=bad, clock_outliers=self._outliers)
         tg, vg = self._gyr
         ready = ta <= tg[-1] if tg.size else np.zeros(ta.size, dtype=bool)
         ready &= ta >= (tg[0] if tg.size else np.inf)
@@ -296,14 +426,19 @@ class PolarDecoder(StreamDecoder):
             if t_out.size else np.zeros((0, 3))
         self._acc = (ta[~ready & (ta > (tg[-1] if tg.size else -np.inf))],
                      va[~ready & (ta > (tg[-1] if tg.size else -np.inf))])
-        if tg.size > 2:  # keep the GYRO samples still needed for interpolation
-            self._gyr = (tg[-2:], vg[-2:])
+        if t_out.size:
+            self._acc_out_s = float(t_out[-1])
+        # keep the GYRO samples later ACC samples may still need (a held ACC
+        # frame comes after its GYRO frame), a bounded number of them
+        first = max(int(np.searchsorted(tg, self._acc_out_s)) - 1, 0, tg.size - self.MAX_GYRO)
+        self._gyr = (tg[first:], vg[first:])
         self.samples += int(t_out.size)
         return Samples(t_out, self.clock.host_at(t_out), va[ready] / 1000.0, gyr,
-                       bad=dict(bad))
+                       bad=bad, clock_outliers=self._outliers)
 
     def stats(self) -> dict[str, Any]:
         return {"samples": self.samples, "bad_frames": dict(self.bad),
+                "clock_outliers": self.clock_outliers,
                 "clock_offset_s": round(self.clock.offset_s, 6) if self.clock.ready else None,
                 "clock_drift_ppm": round(self.clock.drift_ppm, 2) if self.clock.ready else None}
 

@@ -21,6 +21,7 @@ import numpy as np
 from hipsense.devices.base import PacketSink, Samples, SensorDriver, SensorInfo, StreamConfig, \
     StreamDecoder
 from hipsense.devices.clock import ClockFit
+from hipsense.errors import SensorDataError
 
 WIT_SERVICE_UUID = "0000ffe5-0000-1000-8000-00805f9a34fb"
 WIT_NOTIFY_UUID = "0000ffe4-0000-1000-8000-00805f9a34fb"
@@ -35,8 +36,9 @@ RATE_CODES = {0.2: 0x01, 0.5: 0x02, 1: 0x03, 2: 0x04, 5: 0x05, 10: 0x06, 20: 0x0
               100: 0x09, 200: 0x0B}
 
 
-class WitFrameError(ValueError):
-    """A notification that is not whole WitMotion records."""
+class WitFrameError(SensorDataError):
+    """A notification that is not whole WitMotion records: the only error
+    :func:`decode_notification` raises, whatever the bytes."""
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,22 @@
 """The history store: every imported session's analysis in one SQLite file.
 
 Plain SQL, versioned by ``PRAGMA user_version`` (one migration script per
-version, applied in order in one transaction). A session is identified by
+version, applied in order in one exclusive transaction that reads the version
+again once it holds the lock, so processes opening a new database at once
+migrate it once). A session is identified by
 the contents of its files (SHA-256 of session.json and every recording it
 names), so importing it again changes nothing, from wherever it is imported.
 Each session keeps the analysis of one hipsense version; ``reanalyze``
 replaces it with the running version's.
+
+Under load and faults: every connection waits up to :data:`BUSY_TIMEOUT_S` for
+a lock; writes take the write lock when they begin (``BEGIN IMMEDIATE``), and
+an import inserts ``ON CONFLICT DO NOTHING``, so the same session imported by
+several processes at once is stored once and the others say it is already
+there. A read-only file or folder, a lock held beyond the timeout, a damaged
+or foreign file and a newer schema each give one :class:`HipsenseError` line
+naming the file. The file is created 0600 in a folder created 0700 (SQLite
+gives its journal the database's mode).
 
 Angles are degrees (measurements.md), times seconds on the recording's clock.
 """
@@ -25,6 +36,7 @@ from typing import Any
 
 from hipsense import __version__
 from hipsense.errors import HipsenseError
+from hipsense.io.private import FILE_MODE, make_private, make_private_dir
 
 #: One script per schema version; never edit a released one, add the next.
 MIGRATIONS: tuple[str, ...] = (
@@ -106,47 +118,213 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+#: Seconds a connection waits for another process's lock before giving up.
+BUSY_TIMEOUT_S = 15.0
+
+#: The tables every hipsense history database has (from migration 1 on).
+_TABLES = frozenset({"sessions", "analyses", "sets", "reps", "rep_metrics", "set_medians",
+                     "flags", "comparisons"})
+
+
 def default_db_path() -> Path:
     """``$HIPSENSE_DB``, else ``history.sqlite3`` in the user's data directory."""
     env = os.environ.get("HIPSENSE_DB")
     if env:
         return Path(env)
+    return _default_dir() / "history.sqlite3"
+
+
+def _default_dir() -> Path:
     from platformdirs import user_data_dir
-    return Path(user_data_dir("hipsense", appauthor=False)) / "history.sqlite3"
+    return Path(user_data_dir("hipsense", appauthor=False))
 
 
-def open_db(path: str | Path | None = None) -> sqlite3.Connection:
-    """Open (creating and migrating as needed) the history database."""
+class HistoryDB(sqlite3.Connection):
+    """A connection to the history database that knows its file (for messages)."""
+
+    path: Path
+    timeout_s: float
+
+
+def open_db(path: str | Path | None = None, *, timeout_s: float | None = None
+            ) -> HistoryDB:
+    """Open (creating and migrating as needed) the history database.
+
+    A new file is made 0600 (its folder, when created, 0700); an existing one
+    loses group and world access. Waits up to ``timeout_s`` (default
+    :data:`BUSY_TIMEOUT_S`) for other processes' locks. Raises HipsenseError
+    (one line naming the file) for a read-only, locked, damaged, foreign or
+    newer database.
+    """
     path = Path(path) if path is not None else default_db_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        conn = sqlite3.connect(path)
-        conn.execute("PRAGMA foreign_keys = ON")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
-        raise HipsenseError(f"{path}: not a hipsense history database ({exc})") from None
-    if version > SCHEMA_VERSION:
-        raise HipsenseError(f"{path}: made by a newer hipsense (schema {version}, this one "
-                            f"knows {SCHEMA_VERSION}); upgrade hipsense")
-    for v in range(version, SCHEMA_VERSION):
-        with _transaction(conn):
-            for statement in MIGRATIONS[v].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {v + 1}")
+    timeout_s = BUSY_TIMEOUT_S if timeout_s is None else timeout_s
+    _create_private(path)
+    with _faults(path, timeout_s):
+        conn = sqlite3.connect(path, timeout=timeout_s, isolation_level=None,
+                               factory=HistoryDB)
+        conn.path, conn.timeout_s = path, timeout_s
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+            version = _schema_version(conn, path)
+            if version < SCHEMA_VERSION:
+                _migrate(conn, path)
+            tables = {r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not _TABLES <= tables:
+                raise HipsenseError(
+                    f"{path}: not a hipsense history database (it lacks the tables "
+                    f"{', '.join(sorted(_TABLES - tables))}); choose another --db")
+        except BaseException:
+            conn.close()
+            raise
     conn.row_factory = sqlite3.Row
     return conn
 
 
+def _create_private(path: Path) -> None:
+    """Make the database file 0600 before SQLite opens it (SQLite would use the
+    umask), its folder 0700 when missing; an older database loses group and
+    world access (the owner's bits stay: a read-only file stays read-only)."""
+    try:
+        make_private_dir(path.parent)
+    except OSError as exc:
+        raise HipsenseError(f"{path}: cannot create the folder {path.parent} for the "
+                            f"history database: {exc.strerror or exc}") from None
+    if path.parent == _default_dir():
+        make_private(path.parent)  # hipsense's own folder, made 0755 by older versions
+    if path.is_dir():
+        raise HipsenseError(f"{path}: is a folder, not a history database file")
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    except FileExistsError:
+        make_private(path)
+    except PermissionError:
+        raise HipsenseError(f"{path}: cannot create the history database: the folder "
+                            f"{path.parent} is not writable") from None
+    except OSError as exc:
+        raise HipsenseError(f"{path}: cannot create the history database: "
+                            f"{exc.strerror or exc}") from None
+
+
+def _schema_version(conn: sqlite3.Connection, path: Path) -> int:
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise HipsenseError(f"{path}: made by a newer hipsense (schema {version}, this one "
+                            f"knows {SCHEMA_VERSION}); upgrade hipsense")
+    return version
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the schema up to date in one exclusive transaction; the version is
+    read again under the lock (another process may have migrated meanwhile)."""
+    conn.execute("BEGIN EXCLUSIVE")
+    try:
+        version = _schema_version(conn, path)
+        if version == 0:
+            foreign = [r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")]
+            if foreign:
+                raise HipsenseError(f"{path}: not a hipsense history database (it holds "
+                                    f"{len(foreign)} other tables or indexes); choose "
+                                    "another --db")
+        for v in range(version, SCHEMA_VERSION):
+            for statement in MIGRATIONS[v].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {v + 1}")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 @contextmanager
 def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    conn.execute("BEGIN")
+    """A write transaction that takes the write lock at once (waiting up to the
+    busy timeout for it), so it never fails half-way for a lock."""
+    conn.execute("BEGIN IMMEDIATE")
     try:
         yield
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+# SQLite's primary result codes (sqlite3.h) that name a fault of the file.
+_BUSY, _LOCKED, _READONLY, _CORRUPT, _CANTOPEN, _NOTADB = 5, 6, 8, 11, 14, 26
+_READONLY_DIRECTORY = _READONLY | (6 << 8)
+
+
+def db_path(conn: sqlite3.Connection) -> Path | str:
+    """The file of a connection (for messages)."""
+    path = getattr(conn, "path", None)
+    if path is not None:
+        return path
+    try:
+        return conn.execute("PRAGMA database_list").fetchone()[2] or "history database"
+    except sqlite3.Error:
+        return "history database"
+
+
+@contextmanager
+def database_faults(conn: sqlite3.Connection) -> Iterator[None]:
+    """Turn any SQLite error inside into one HipsenseError line naming the file."""
+    with _faults(db_path(conn), getattr(conn, "timeout_s", BUSY_TIMEOUT_S)):
+        yield
+
+
+@contextmanager
+def _faults(path: Path | str, timeout_s: float) -> Iterator[None]:
+    try:
+        yield
+    except HipsenseError:
+        raise
+    except Exception as exc:
+        cause = _sqlite_cause(exc)
+        if cause is None:
+            raise
+        raise _describe(path, cause, timeout_s) from None
+
+
+def _sqlite_cause(exc: BaseException) -> sqlite3.Error | None:
+    """The sqlite3 error behind ``exc`` (pandas wraps them in its own)."""
+    seen = 0
+    e: BaseException | None = exc
+    while e is not None and seen < 5:
+        if isinstance(e, sqlite3.Error):
+            return e
+        e = e.__cause__ or e.__context__
+        seen += 1
+    return None
+
+
+def _describe(path: Path | str, exc: sqlite3.Error, timeout_s: float) -> HipsenseError:
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    folder = Path(path).parent
+    if primary in (_BUSY, _LOCKED) or "locked" in text:
+        return HipsenseError(f"{path}: the history database is locked by another program "
+                             f"(waited {timeout_s:g} s); try again when it has finished")
+    if primary == _READONLY or "readonly" in text:
+        if code == _READONLY_DIRECTORY or (os.access(path, os.W_OK)
+                                          and not os.access(folder, os.W_OK)):
+            why = (f"its folder {folder} is read-only (SQLite writes a journal beside the "
+                   "database)")
+        elif not os.access(path, os.W_OK):
+            why = "the file is read-only"
+        else:
+            why = text
+        return HipsenseError(f"{path}: cannot write the history database: {why}")
+    if primary in (_CORRUPT, _NOTADB):
+        return HipsenseError(f"{path}: not a hipsense history database, or a damaged one "
+                             f"({text}); move it aside to start a new history")
+    if primary == _CANTOPEN:
+        return HipsenseError(f"{path}: cannot open the history database ({text})")
+    return HipsenseError(f"{path}: history database error: {text}")
 
 
 def content_sha256(folder: Path, metadata: dict[str, Any]) -> str:
@@ -170,24 +348,35 @@ class Imported:
 
 
 def import_session(conn: sqlite3.Connection, folder: str | Path) -> Imported:
-    """Analyse a session folder and store it; a session already there is left as it is."""
+    """Analyse a session folder and store it; a session already there is left as it is.
+
+    Safe to run in several processes at once on one database: the analysis runs
+    outside any lock, the insert inside one write transaction, and a session
+    another process stored meanwhile is reported as already there (``new`` False).
+    """
     from hipsense import analyze_session
+    from hipsense.io.session import read_session_json
 
     folder = Path(folder).resolve()
     result = analyze_session(folder)  # validates the folder first
-    metadata = json.loads((folder / "session.json").read_text(encoding="utf-8"))
+    metadata = read_session_json(folder)  # the one reader of session.json
     key = content_sha256(folder, metadata)
-    row = conn.execute("SELECT id FROM sessions WHERE content_sha256 = ?", (key,)).fetchone()
-    if row is not None:
-        return Imported(row[0], False, folder)
-    with _transaction(conn):
-        cur = conn.execute(
-            "INSERT INTO sessions (content_sha256, folder, started_at, athlete, simulated, "
-            "imported_at, metadata_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (key, str(folder), metadata.get("started_at"), metadata.get("athlete"),
-             int("simulation" in metadata), _now(), json.dumps(metadata)))
-        session_id = int(cur.lastrowid)
-        _store_analysis(conn, session_id, result.to_json())
+    find = "SELECT id FROM sessions WHERE content_sha256 = ?"
+    with database_faults(conn):
+        row = conn.execute(find, (key,)).fetchone()
+        if row is not None:
+            return Imported(row[0], False, folder)
+        with _transaction(conn):
+            cur = conn.execute(
+                "INSERT INTO sessions (content_sha256, folder, started_at, athlete, "
+                "simulated, imported_at, metadata_json) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (content_sha256) DO NOTHING",
+                (key, str(folder), metadata.get("started_at"), metadata.get("athlete"),
+                 int("simulation" in metadata), _now(), json.dumps(metadata)))
+            if cur.rowcount == 0:  # stored by another process since the look-up
+                return Imported(conn.execute(find, (key,)).fetchone()[0], False, folder)
+            session_id = int(cur.lastrowid)
+            _store_analysis(conn, session_id, result.to_json())
     return Imported(session_id, True, folder)
 
 
@@ -197,8 +386,10 @@ def reanalyze(conn: sqlite3.Connection) -> list[tuple[int, str]]:
     from hipsense import analyze_session
 
     out = []
-    for row in conn.execute("SELECT id, folder, content_sha256, metadata_json FROM sessions "
-                            "ORDER BY started_at").fetchall():
+    with database_faults(conn):
+        rows = conn.execute("SELECT id, folder, content_sha256, metadata_json FROM sessions "
+                            "ORDER BY started_at").fetchall()
+    for row in rows:
         folder = Path(row["folder"])
         try:
             if content_sha256(folder, json.loads(row["metadata_json"])) != \
@@ -209,7 +400,7 @@ def reanalyze(conn: sqlite3.Connection) -> list[tuple[int, str]]:
             out.append((row["id"], f"{folder}: not found; kept"))
             continue
         result = analyze_session(folder).to_json()
-        with _transaction(conn):
+        with database_faults(conn), _transaction(conn):
             for table in ("analyses", "flags", "comparisons", "sets"):
                 conn.execute(f"DELETE FROM {table} WHERE session_id = ?", (row["id"],))
             _store_analysis(conn, row["id"], result)
@@ -260,9 +451,9 @@ def _now() -> str:
 
 #: Per-rep results across the history, one row per rep (or hold) and metric.
 REPS_QUERY = """
-SELECT s.started_at, s.folder, s.athlete, a.hipsense_version, st.set_index, st.file,
-       st.exercise, st.side, r.kind, r.rep_index, r.start_s, r.end_s, r.hold_s,
-       m.metric, m.value_deg
+SELECT s.id AS session_id, s.started_at, s.folder, s.athlete, a.hipsense_version,
+       st.set_index, st.file, st.exercise, st.side, r.kind, r.rep_index, r.start_s,
+       r.end_s, r.hold_s, m.metric, m.value_deg
 FROM sessions s JOIN analyses a ON a.session_id = s.id
 JOIN sets st ON st.session_id = s.id JOIN reps r ON r.set_id = st.id
 JOIN rep_metrics m ON m.rep_id = r.id
@@ -271,16 +462,20 @@ ORDER BY s.started_at, s.id, st.set_index, r.kind, r.rep_index, m.metric
 
 
 def rep_table(conn: sqlite3.Connection):
-    """Per-rep results across the history as a pandas DataFrame (REPS_QUERY's columns)."""
+    """Per-rep results across the history as a pandas DataFrame (REPS_QUERY's columns;
+    ``session_id`` tells sessions apart, ``started_at`` may repeat or be missing)."""
     import pandas as pd
 
-    return pd.read_sql_query(REPS_QUERY, conn)
+    with database_faults(conn):
+        return pd.read_sql_query(REPS_QUERY, conn)
 
 
 def sessions_table(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-    return conn.execute(
-        "SELECT s.id, s.started_at, s.folder, s.simulated, a.hipsense_version, "
-        "(SELECT COUNT(*) FROM sets WHERE session_id = s.id) AS sets, "
-        "(SELECT COUNT(*) FROM flags WHERE session_id = s.id) AS flags "
-        "FROM sessions s JOIN analyses a ON a.session_id = s.id ORDER BY s.started_at, s.id"
-    ).fetchall()
+    """The stored sessions with their number of sets and flags, oldest first."""
+    with database_faults(conn):
+        return conn.execute(
+            "SELECT s.id, s.started_at, s.folder, s.simulated, a.hipsense_version, "
+            "(SELECT COUNT(*) FROM sets WHERE session_id = s.id) AS sets, "
+            "(SELECT COUNT(*) FROM flags WHERE session_id = s.id) AS flags "
+            "FROM sessions s JOIN analyses a ON a.session_id = s.id ORDER BY s.started_at, s.id"
+        ).fetchall()

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hipsense.consts import ACC_COLS, GYR_COLS, TIME_COL
+from hipsense.io.private import open_private
 from hipsense.recording import Session
 
 
@@ -43,5 +44,6 @@ def session_table(session: Session, session_name: str) -> pa.Table:
 def write_parquet(session: Session, session_name: str, path: str | Path) -> int:
     """Write :func:`session_table` to a Parquet file; returns the number of rows."""
     table = session_table(session, session_name)
-    pq.write_table(table, str(path), compression="zstd")
+    with open_private(path, "wb") as fh:  # owner-only (0600)
+        pq.write_table(table, fh, compression="zstd")
     return table.num_rows

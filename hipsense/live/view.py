@@ -73,7 +73,7 @@ def live_panel(ex: Exercise, side: str, title: str, state: LiveState | None,
               f"{link.get('lost_packets', 0)} packets lost, {link.get('drops', 0)} drops")
     rows.append(Text(health, style="dim"))
     rows.append(Text("Press Enter to end the set, Ctrl-C to end the session.", style="dim"))
-    return Panel(Group(*rows), title=title, expand=False)
+    return Panel(Group(*rows), title=Text(title), expand=False)  # plain text, not markup
 
 
 class ConsoleUI:
@@ -114,7 +114,7 @@ class ConsoleUI:
         self.console.print(text)
 
     async def ready(self, prompt: str) -> bool:
-        self.console.print(f"[bold]{prompt}[/bold]")
+        self.console.print(Text(prompt, style="bold"))
         return (await self._ask("Press Enter to start (q to quit):")).lower() != "q"
 
     async def choose_set(self, suggestion: tuple[str, str] | None) -> tuple[str, str] | None:

@@ -8,6 +8,8 @@ import struct
 from dataclasses import dataclass
 from enum import IntEnum
 
+from hipsense.errors import SensorDataError
+
 PROTOCOL_VERSION = 1
 RESPONSE_CODE = 0xF0
 ACC_RANGES_G = (2, 4, 8, 16)
@@ -34,8 +36,9 @@ _PARAMS = {Op.START: "<HBH", Op.STOP: "<", Op.IDENTIFY: "<B", Op.SET_CLOCK: "<I"
            Op.READ_CONFIG: "<"}
 
 
-class CommandError(Exception):
-    """A command a sensor must refuse; ``result`` is the code it answers with."""
+class CommandError(SensorDataError):
+    """A command a sensor must refuse; ``result`` is the code it answers with.
+    The only error :func:`parse_command` raises, whatever the bytes."""
 
     def __init__(self, result: Result, message: str) -> None:
         super().__init__(message)
@@ -71,14 +74,20 @@ def encode_response(op: int, result: Result, payload: bytes = b"") -> bytes:
     return bytes([RESPONSE_CODE, op, result]) + payload
 
 
+class ResponseError(SensorDataError):
+    """A control-point response or configuration record that does not decode:
+    the only error :func:`parse_response` and :meth:`Config.unpack` raise."""
+
+
 def parse_response(data: bytes) -> tuple[int, Result, bytes]:
-    """Host side: (opcode, result, payload); ValueError for a malformed response."""
+    """Host side: (opcode, result, payload); ResponseError for a malformed response."""
+    data = bytes(data)
     if len(data) < 3 or data[0] != RESPONSE_CODE:
-        raise ValueError(f"not a control-point response: {data.hex()}")
+        raise ResponseError(f"not a control-point response: {data[:32].hex()}")
     try:
         result = Result(data[2])
     except ValueError:
-        raise ValueError(f"unknown result code 0x{data[2]:02x}") from None
+        raise ResponseError(f"unknown result code 0x{data[2]:02x}") from None
     return data[1], result, bytes(data[3:])
 
 
@@ -107,12 +116,13 @@ class Config:
 
     @classmethod
     def unpack(cls, data: bytes) -> Config:
+        """The record from its 23 bytes; ResponseError when it is not one."""
         if len(data) != _CONFIG.size:
-            raise ValueError(f"configuration is {len(data)} bytes, expected {_CONFIG.size}")
+            raise ResponseError(f"configuration is {len(data)} bytes, expected {_CONFIG.size}")
         (version, state, rate, acc, model, gyr, acc_lsb, gyr_lsb, major, minor, patch,
          clock) = _CONFIG.unpack(data)
         if version != PROTOCOL_VERSION:
-            raise ValueError(f"protocol version {version}, this hipsense speaks "
-                             f"{PROTOCOL_VERSION}")
+            raise ResponseError(f"protocol version {version}, this hipsense speaks "
+                                f"{PROTOCOL_VERSION}")
         return cls(bool(state), rate, acc, model, gyr, acc_lsb, gyr_lsb,
                    (major, minor, patch), clock)

@@ -23,19 +23,19 @@ import numpy as np
 from hipsense import __version__
 from hipsense.analysis.acc_only import tilt_rate_dps
 from hipsense.analysis.calibration import Calibration, calibrate
-from hipsense.devices.base import SensorDriver, StreamConfig, StreamDecoder
+from hipsense.devices.base import Samples, SensorDriver, StreamConfig, StreamDecoder
 from hipsense.errors import HipsenseError
 from hipsense.exercises import EXERCISES
+from hipsense.io.private import make_private_dir
 from hipsense.io.session import write_recording, write_session_json
 from hipsense.live.analyzer import LiveSet, LiveState
 from hipsense.record.assemble import (
-    CALIBRATION_FILE, RAW_LOG_FILE, RecordingBuilder, session_metadata,
+    CALIBRATION_FILE, MAX_CALIBRATION_TRIES, RAW_LOG_FILE, RecordingBuilder, session_metadata,
 )
 from hipsense.record.rawlog import RawLogWriter
 from hipsense.recording import Recording, Session
 
 DRAIN_EVERY_S = 0.05
-MAX_CALIBRATION_TRIES = 3
 
 
 class RecorderUI(Protocol):
@@ -100,6 +100,7 @@ class Recorder:
         self._sets: list[tuple[RecordingBuilder, Recording]] = []
         self._builder: RecordingBuilder | None = None
         self._link = {"state": "connected", "drops": 0}
+        self._decoder_failed = False
         self.interrupted = False
 
     def _now(self) -> float:
@@ -108,7 +109,7 @@ class Recorder:
     # ---- the session ----------------------------------------------------------------
     async def run(self, plan: Plan | None) -> Session:
         info = await self.driver.connect()  # nothing is written before a sensor answers
-        self.folder.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.folder)
         self._log = RawLogWriter(self.folder / RAW_LOG_FILE)
         try:
             self.driver.on_link = self._on_link
@@ -195,7 +196,12 @@ class Recorder:
             self._log.event(self._now(), "stream", family=self.driver.family,
                             config=config.to_json())
         self._builder = builder = RecordingBuilder(file, exercise, side)
-        self._log.event(self._now(), "start", file=file, exercise=exercise, side=side)
+        first_seq = self.driver.first_seq
+        # the stream configuration again, so a damaged "stream" record costs nothing
+        self._log.event(self._now(), "start", file=file, exercise=exercise, side=side,
+                        family=self.driver.family, config=config.to_json(),
+                        **({"first_seq": first_seq} if first_seq is not None else {}))
+        self._decoder.begin_stream(first_seq)
         live = None
         if exercise != "calibration":
             cal = self._calibration
@@ -214,7 +220,11 @@ class Recorder:
                 done.cancel()
             await self.driver.stop()
             self._drain(builder, live)
-            self._log.event(self._now(), "stop", file=file)
+            next_seq = self.driver.next_seq
+            self._take(builder, live, self._decoder.end_stream(next_seq))
+            # the set named again, so a damaged "start" record costs nothing
+            self._log.event(self._now(), "stop", file=file, exercise=exercise, side=side,
+                            **({"next_seq": next_seq} if next_seq is not None else {}))
             self._log.flush()
             self.ui.live_end()
         rec = builder.recording()
@@ -234,15 +244,28 @@ class Recorder:
         while self._queue:
             items.append(self._queue.popleft())
         if items:
-            self._log.data(items)
-            samples = self._decoder.feed(np.array([h for h, _ in items]), [p for _, p in items])
-            builder.add(samples)
-            if live is not None and len(samples):
-                live.feed(samples.time_s, samples.acc_g, samples.gyr_dps)
+            self._log.data(items)  # first: whatever follows, the bytes are kept
+            try:
+                samples = self._decoder.feed(np.array([h for h, _ in items]),
+                                             [p for _, p in items])
+            except Exception as exc:  # a decoder bug must not end the session
+                samples = Samples.empty(bad={"undecoded": len(items)})
+                if not self._decoder_failed:
+                    self._decoder_failed = True
+                    self.ui.say(f"Could not decode {len(items)} notifications "
+                                f"({type(exc).__name__}); they are kept in the raw log.")
+            self._take(builder, live, samples)
         self._log.flush_if_due()
         self.ui.live_update(live.state if live else None,
                             {**self._link, "lost_packets": builder.lost_packets,
+                             "bad_notifications": builder.bad_notifications,
                              "samples": len(builder)})
+
+    @staticmethod
+    def _take(builder: RecordingBuilder, live: LiveSet | None, samples: Samples) -> None:
+        builder.add(samples)
+        if live is not None and len(samples):
+            live.feed(samples.time_s, samples.acc_g, samples.gyr_dps)
 
     def _on_link(self, what: str, host_s: float) -> None:
         if self._log is not None:
@@ -266,6 +289,11 @@ class Recorder:
         if builder.lost_packets or builder.link_drops:
             parts.append(f"{builder.lost_packets} packets lost, "
                          f"{builder.link_drops} link drops")
+        if builder.bad_notifications:
+            parts.append(f"{builder.bad_notifications} bad notifications skipped")
+        if builder.clock_outliers:
+            parts.append(f"{builder.clock_outliers} packets with a bad time stamp placed "
+                         "by the clock fit")
         return ", ".join(parts) + "."
 
     def _write_session_json(self) -> Session:

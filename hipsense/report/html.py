@@ -4,6 +4,8 @@ for the runner and the physio, written after a session."""
 from __future__ import annotations
 
 import html
+import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +75,7 @@ def session_report(folder: str | Path, result: SessionResult, metadata: dict[str
     title = f"hipsense session {started[:10]}" + (f", {who}" if who else "")
     body = [f"<h1>{_e(title)}</h1>",
             f"<p class=\"muted\">{_e(folder)}; sensor "
-            f"{_e(metadata.get('sensor', {}).get('model', 'unknown'))}"
+            f"{_e((metadata.get('sensor') or {}).get('model') or 'unknown')}"
             + ("; simulated session" if "simulation" in metadata else "") + "</p>"]
 
     body += ["<h2>What you did</h2>", "<table><tr><th>exercise</th><th>side</th>"
@@ -143,35 +145,107 @@ def session_report(folder: str | Path, result: SessionResult, metadata: dict[str
 
 def write_session_report(folder: str | Path, out: str | Path) -> Path:
     """Analyse a session folder and write its report."""
-    import json
-
     from hipsense import analyze_session
-    from hipsense.io.session import write_text
+    from hipsense.io.session import read_session_json, write_text
 
     result = analyze_session(folder)
-    metadata = json.loads((Path(folder) / "session.json").read_text(encoding="utf-8"))
+    metadata = read_session_json(folder)  # the one reader of session.json
     out = Path(out)
     write_text(session_report(folder, result, metadata), out)
     return out
 
 
-def write_pdf(html_file: str | Path, pdf: str | Path) -> Path:
-    """Print an HTML report to PDF with headless chromium."""
+#: Chromium switches that keep the PDF renderer offline and quiet: no background
+#: networking (component and safe-browsing updates, variations, metrics, sync,
+#: translate, optimisation hints, media router, domain reliability, pings, DNS
+#: prefetch), no proxy auto-detection, on-demand component updates (which
+#: --disable-component-update does not stop) sent to a file: URL, and every host
+#: name but localhost resolving to nothing, so what chromium still tries (its
+#: sign-in service lists accounts at start-up whatever the switches) fails
+#: before any DNS query or connection. The report is one self-contained file
+#: (figures are data: URIs) read from a file: URL: it needs no network either.
+OFFLINE_SWITCHES: tuple[str, ...] = (
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--component-updater=url-source=file:///dev/null/",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--disable-features=Translate,OptimizationHints,OptimizationHintsFetching,"
+    "OptimizationGuideModelDownloading,OptimizationTargetPrediction,MediaRouter,"
+    "DialMediaRouteProvider,AutofillServerCommunication,"
+    "CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions,"
+    "NetworkTimeServiceQuerying,SafeBrowsingProtection",
+    "--disable-field-trial-config",
+    "--disable-client-side-phishing-detection",
+    "--safebrowsing-disable-auto-update",
+    "--metrics-recording-only",
+    "--disable-breakpad",
+    "--no-pings",
+    "--disable-domain-reliability",
+    "--dns-prefetch-disable",
+    "--no-proxy-server",
+    "--password-store=basic",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
+)
+
+
+def find_chromium() -> str | None:
+    """The chromium (or Chrome) executable on PATH, or None."""
+    import shutil
+
+    return next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
+                 if shutil.which(n)), None)
+
+
+def pdf_command(exe: str, html_file: Path, pdf: Path, profile: Path,
+                extra_args: Sequence[str] = ()) -> list[str]:
+    """The chromium command line that prints ``html_file`` to ``pdf``: headless,
+    offline (:data:`OFFLINE_SWITCHES`), a throw-away profile in ``profile``, and
+    its sandbox on unless running as root (where chromium refuses it)."""
+    sandbox = [] if os.geteuid() != 0 else ["--no-sandbox"]
+    return [exe, "--headless", "--disable-gpu", *sandbox, *OFFLINE_SWITCHES,
+            f"--user-data-dir={profile}", *extra_args, "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}", Path(html_file).resolve().as_uri()]
+
+
+def write_pdf(html_file: str | Path, pdf: str | Path, *, extra_args: Sequence[str] = ()
+              ) -> Path:
+    """Print an HTML report to PDF with headless chromium, offline.
+
+    Chromium prints into a private temporary folder (0700, with its throw-away
+    profile); the PDF is then written 0600 where asked. ``extra_args`` are more
+    chromium switches (e.g. ``--log-net-log=FILE`` to audit what it does).
+    """
     import shutil
     import subprocess
+    import tempfile
 
     from hipsense.errors import HipsenseError
+    from hipsense.io.private import write_private_bytes
 
-    exe = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
-                if shutil.which(n)), None)
+    exe = find_chromium()
     if exe is None:
         raise HipsenseError("--pdf needs chromium (apt install chromium); the HTML report is "
                             f"at {html_file}")
     pdf = Path(pdf).resolve()
-    done = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu",
-                           "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
-                           Path(html_file).resolve().as_uri()],
-                          capture_output=True, text=True, timeout=120)
-    if done.returncode != 0 or not pdf.exists():
-        raise HipsenseError(f"{pdf}: chromium could not print the report")
+    work = Path(tempfile.mkdtemp(prefix="hipsense-pdf-"))  # 0700
+    try:
+        printed = work / "report.pdf"
+        try:
+            done = subprocess.run(pdf_command(exe, Path(html_file), printed, work / "profile",
+                                              extra_args),
+                                  capture_output=True, text=True, timeout=120,
+                                  stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise HipsenseError(f"{pdf}: chromium did not print the report within "
+                                "120 s") from None
+        if done.returncode != 0 or not printed.is_file() or printed.stat().st_size == 0:
+            raise HipsenseError(f"{pdf}: chromium could not print the report (exit "
+                                f"{done.returncode})")
+        write_private_bytes(pdf, printed.read_bytes())
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return pdf

@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hipsense.analysis.results import SessionResult
+from hipsense.errors import shown
 from hipsense.exercises import EXERCISES
 
 _STYLE = {"info": "cyan", "warning": "yellow", "alert": "bold red"}
@@ -20,7 +21,7 @@ def metric_label(metric: str) -> str:
 def session_table(result: SessionResult, title: str) -> Group:
     """Sets (count or hold, medians, flag codes), then the flags in words, then
     left/right comparisons."""
-    sets = Table(title=title)
+    sets = Table(title=shown(title))  # a path: shown literally, never as markup
     for col in ("file", "exercise", "side", "reps / hold", "median per rep (deg)", "flags"):
         sets.add_column(col)
     for s in result.sets:
@@ -31,7 +32,7 @@ def session_table(result: SessionResult, title: str) -> Group:
             did = f"{s.rep_count} reps"
         medians = ", ".join(f"{metric_label(k)} {v:+.1f}" for k, v in s.medians.items())
         codes = Text(", ".join(sorted({f.code for f in s.flags})) or "-")
-        sets.add_row(s.file, s.exercise, s.side, did, medians, codes)
+        sets.add_row(shown(s.file), s.exercise, s.side, did, medians, codes)
     parts: list = [sets]
     messages = []
     for s in result.sets:

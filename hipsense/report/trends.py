@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from hipsense.exercises import CADENCE, EXERCISES, PROGRAMME_ORDER
+from hipsense.history.store import database_faults
 from hipsense.report.figures import FLAG_COLOUR, LEFT_COLOUR, RIGHT_COLOUR, to_png_base64
 from hipsense.report.html import _e, page
 from hipsense.report.table import metric_label
@@ -21,10 +22,11 @@ SIDE_COLOURS = {"left": LEFT_COLOUR, "right": RIGHT_COLOUR, "both": "#555555"}
 def trend_table(conn: sqlite3.Connection, exercises: list[str] | None = None) -> pd.DataFrame:
     """Per session, exercise and side: the primary metric's median over all reps
     (or holds) of the session, its quartiles and the number of reps (deg)."""
-    rows = pd.read_sql_query(
-        "SELECT s.id AS session_id, s.started_at, st.exercise, st.side, m.metric, m.value_deg "
-        "FROM sessions s JOIN sets st ON st.session_id = s.id JOIN reps r ON r.set_id = st.id "
-        "JOIN rep_metrics m ON m.rep_id = r.id", conn)
+    with database_faults(conn):
+        rows = pd.read_sql_query(
+            "SELECT s.id AS session_id, s.started_at, st.exercise, st.side, m.metric, "
+            "m.value_deg FROM sessions s JOIN sets st ON st.session_id = s.id "
+            "JOIN reps r ON r.set_id = st.id JOIN rep_metrics m ON m.rep_id = r.id", conn)
     primary = {e: EXERCISES[e].primary_metric for e in EXERCISES}
     rows = rows[rows.metric == rows.exercise.map(primary)].dropna(subset=["value_deg"])
     if exercises:
@@ -117,7 +119,8 @@ def adherence(dates: list[dt.date]) -> list[tuple[str, int, str]]:
 
 def trends_report(conn: sqlite3.Connection, exercises: list[str] | None = None) -> str:
     table = trend_table(conn, exercises)
-    sessions = conn.execute("SELECT started_at FROM sessions ORDER BY started_at").fetchall()
+    with database_faults(conn):
+        sessions = conn.execute("SELECT started_at FROM sessions ORDER BY started_at").fetchall()
     dates = [dt.datetime.fromisoformat(r[0]).date() for r in sessions if r[0]]
     body = [f"<h1>hipsense trends: {len(sessions)} sessions</h1>"]
     if table.empty:
