@@ -119,3 +119,18 @@ def test_shown_prints_any_string_literally_on_one_line(text):
     assert printed.count("\n") == 1 and "\x1b" not in printed
     assert printed.rstrip("\n") == text.replace("\t", "\\t").replace("\x1b", "\\x1b").replace(
         "\n", "\\n")
+
+
+def test_a_sensor_named_like_markup_records_and_is_shown_literally(tmp_path, monkeypatch):
+    import functools
+
+    import hipsense.ble.virtual as virtual
+
+    name = virtual.NAME_PREFIX + "[/x][bold]"
+    monkeypatch.setattr(virtual, "VirtualSensor",
+                        functools.partial(virtual.VirtualSensor, name=name))
+    code, out, err = run_cli(["record", "--sensor", "virtual", "--unattended", "--seed", "8",
+                              "--exercises", "knee_drive", "--out", str(tmp_path / "rec")])
+    assert code == 0, err
+    assert f"Connected to {name}" in out + err
+    assert (tmp_path / "rec" / "session.json").is_file()

@@ -24,7 +24,7 @@ from hipsense import __version__
 from hipsense.analysis.acc_only import tilt_rate_dps
 from hipsense.analysis.calibration import Calibration, calibrate
 from hipsense.devices.base import Samples, SensorDriver, StreamConfig, StreamDecoder
-from hipsense.errors import HipsenseError
+from hipsense.errors import HipsenseError, shown
 from hipsense.exercises import EXERCISES
 from hipsense.io.private import make_private_dir
 from hipsense.io.session import write_recording, write_session_json
@@ -114,7 +114,7 @@ class Recorder:
         try:
             self.driver.on_link = self._on_link
             battery = f", battery {info.battery_pct} %" if info.battery_pct is not None else ""
-            self.ui.say(f"Connected to {info.name} ({info.address}){battery}.")
+            self.ui.say(f"Connected to {shown(info.name)} ({shown(info.address)}){battery}.")
             self._session_event = {
                 "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "family": self.driver.family, "recorder": f"hipsense {__version__}",

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from hipsense.errors import HipsenseError
+from hipsense.errors import HipsenseError, shown
 from hipsense.record.recorder import Plan, Recorder
 from hipsense.recording import Session
 
@@ -76,7 +76,7 @@ async def _record(args: RecordArgs) -> Session:
         except SensorError as exc:
             if args.sensor != "auto":
                 raise
-            ui.say(f"{exc}.")
+            ui.say(f"{shown(exc)}.")
             found = []
         if args.sensor in FAMILIES:
             found = [f for f in found if f[0].family == args.sensor]
@@ -87,7 +87,7 @@ async def _record(args: RecordArgs) -> Session:
                                 "close")
         if found:
             info = found[0][0]
-            ui.say(f"Found {info.name} ({info.family}, {info.address}, {info.rssi_dbm} dBm).")
+            ui.say(f"Found {shown(info.name)} ({info.family}, {shown(info.address)}, {info.rssi_dbm} dBm).")
             driver = driver_for(info.family, found[0][1])
         else:
             ui.say("[bold]No hipsense sensor found: recording from the virtual sensor "
