@@ -61,6 +61,9 @@ MAX_NOISE_FRACTION = 0.35
 #: DEPTH_MARGIN_S (a lunge's step forward before going down).
 DEPTH_FRACTION, MIN_REP_DEPTH_M = 0.5, 0.03
 DEPTH_EDGE_FRACTION, DEPTH_MARGIN_S = 0.15, 1.5
+#: A lowering counts where the height is known at its deepest point and over
+#: at least this fraction of it.
+KNOWN_FRACTION = 0.7
 
 
 @dataclass(frozen=True)
@@ -233,8 +236,9 @@ def depth_reps(time_s: np.ndarray, depth_m: np.ndarray, span: tuple[int, int]
         edge = p + way * (int(back[0]) + margin) if back.size else limit
         outer.append(min(max(edge, 0), hi - lo))
     bounds = np.r_[outer[0], highs, outer[1]]
-    found = [DepthRep(lo + a, lo + b, bool(known[a:b].all()))
-             for a, b in zip(bounds[:-1], bounds[1:])]
+    # a lowering is known when its deepest point is, and most of it
+    found = [DepthRep(lo + a, lo + b, bool(known[p] and known[a:b].mean() >= KNOWN_FRACTION))
+             for a, b, p in zip(bounds[:-1], bounds[1:], peaks)]
     return Lowering(found, lo + highs, known)
 
 
@@ -456,6 +460,7 @@ def _group_by_lowering(groups: list[list[int]], lowering: Lowering, lo: int
     for k, r in enumerate(lowering.reps):
         if r.known:
             which[r.start - lo:r.stop - lo] = k
+    which[~lowering.known] = -1  # a peak where the height is unknown stays apart
     out: list[list[int]] = []
     seen: list[set[int]] = []
     for g in groups:
