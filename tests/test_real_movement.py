@@ -616,12 +616,9 @@ def test_orientation_across_a_0_8_s_gap_in_a_squat_agrees_with_the_gap_free_one(
 
 @pytest.mark.parametrize("exercise, side, realism", [
     ("hip_flexor_stretch", "right", 1.0),
-    pytest.param("hip_stretch", "left", 1.0, marks=xfail((
-        "measured: the hold starts 2.3-3.1 s early (inside getting into the stretch) on "
-        "seeds 0, 2 and 4; ends within 0.35 s"))),
+    ("hip_stretch", "left", 1.0),
     ("hip_flexor_stretch", "right", 2.0),
-    pytest.param("hip_stretch", "left", 2.0, marks=xfail((
-        "measured at realism 2: starts 2.6-2.9 s early on seeds 0, 2 and 5"))),
+    ("hip_stretch", "left", 2.0),
 ])
 def test_stretch_hold_edges_after_a_wobbly_settling_within_1_s(exercise, side, realism):
     for seed in range(6):

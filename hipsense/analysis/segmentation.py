@@ -50,6 +50,8 @@ EDGE_FRACTION = 0.1
 #: A rep smaller than this fraction of the typical rep counts only among full
 #: reps; none smaller than MIN_REP_FRACTION counts (sway at home).
 FULL_REP_FRACTION, MIN_REP_FRACTION = 0.35, 0.15
+#: A hold starts (ends) only once no wobble follows (precedes) within this (s).
+SETTLE_S = 2.0
 #: The quiet start at home: found when at least this long (s).
 MIN_REFERENCE_S = 1.0
 #: A noise floor above this fraction of the typical rep: reps cannot be told apart.
@@ -575,10 +577,20 @@ def find_hold(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray, rate_dps:
     restless = np.r_[0, np.cumsum(r > rate_level)]
     calm_after = restless[np.minimum(idx + one, n)] - restless[idx] == 0
     calm_before = restless[idx + 1] - restless[np.maximum(idx + 1 - one, 0)] == 0
-    ok = np.flatnonzero((calm_after & (d_ahead <= level))[ra:centre])
-    start = ra + int(ok[0]) if ok.size else ra
-    ok = np.flatnonzero((calm_before & (d_behind <= level))[centre:rb])
-    stop = centre + int(ok[-1]) + 1 if ok.size else rb
+    # the first settled sample, unless the pelvis wobbles again within
+    # SETTLE_S after it (settling into the stretch); likewise at the end
+    settle = samples_for(time_s, SETTLE_S)
+    ok = ra + np.flatnonzero((calm_after & (d_ahead <= level))[ra:centre])
+    start = int(ok[0]) if ok.size else ra
+    while ok.size and restless[min(start + settle, n)] > restless[start]:
+        ok = ok[ok > start + np.flatnonzero(r[start:start + settle] > rate_level)[-1]]
+        start = int(ok[0]) if ok.size else start
+    ok = centre + np.flatnonzero((calm_before & (d_behind <= level))[centre:rb])
+    stop = int(ok[-1]) + 1 if ok.size else rb
+    while ok.size and restless[stop] > restless[max(stop - settle, 0)]:
+        ok = ok[ok + 1 < max(stop - settle, 0) + int(np.flatnonzero(
+            r[max(stop - settle, 0):stop] > rate_level)[0])]
+        stop = int(ok[-1]) + 1 if ok.size else stop
     dist_level = max(1.0, level)
     # the reference: the last quiet second before getting in (away from the
     # hold; a pause on the way in is shorter), else the longest quiet moment
