@@ -100,16 +100,37 @@ def main() -> None:
         command("start at +-300 dps", struct.pack("<BHBH", 1, 104, 4, 300),
                 "invalid_parameter"),
     ]
+    def response(name: str, opcode: int, result: str, payload: bytes,
+                 seq: int | None = None) -> dict:
+        """``seq``: the sequence number a START or STOP result reports, None
+        when it reports none (the empty payload of the first firmware)."""
+        code = {"ok": 0, "invalid_state": 3}[result]
+        return {"name": name, "opcode": opcode, "result": result, "payload": payload.hex(),
+                "seq": seq, "hex": (bytes([0xF0, opcode, code]) + payload).hex()}
+
+    config = (bytes.fromhex("0101680004" + "00f401") + struct.pack("<ff", 4 / 32768, 500 / 32768)
+              + bytes.fromhex("000100") + struct.pack("<I", 123_456_789))
     vectors["responses"] = [
-        {"name": "start ok", "opcode": 1, "result": "ok", "payload": "", "hex": "f00100"},
-        {"name": "stop while idle", "opcode": 2, "result": "invalid_state", "payload": "",
-         "hex": "f00203"},
-        {"name": "configuration", "opcode": 5, "result": "ok",
-         "payload": "0101680004" + "00f401" + struct.pack("<ff", 4 / 32768, 500 / 32768).hex()
-         + "000100" + struct.pack("<I", 123_456_789).hex(),
-         "hex": ""},
+        # the first firmware: START and STOP results without a sequence number
+        response("start ok, no sequence number (first firmware)", 1, "ok", b""),
+        response("stop while idle", 2, "invalid_state", b""),
+        response("configuration", 5, "ok", config),
+        response("stop ok, no sequence number (first firmware)", 2, "ok", b""),
+        # START: the stream's first packet's sequence number; STOP: the next one's
+        response("start ok, first packet 1234", 1, "ok", struct.pack("<H", 1234), 1234),
+        response("start ok, first packet 0", 1, "ok", struct.pack("<H", 0), 0),
+        response("stop ok, next packet 256", 2, "ok", struct.pack("<H", 256), 256),
+        response("stop ok, next packet 65535", 2, "ok", struct.pack("<H", 65535), 65535),
+        response("start ok, one payload byte: no sequence number", 1, "ok", b"\x07"),
+        response("stop ok, a later field after the sequence number", 2, "ok",
+                 struct.pack("<HB", 4660, 9), 4660),
     ]
-    vectors["responses"][-1]["hex"] = "f00500" + vectors["responses"][-1]["payload"]
+    vectors["invalid_responses"] = [
+        {"name": "empty", "hex": ""},
+        {"name": "2 bytes", "hex": "f001"},
+        {"name": "not a response (0xf1)", "hex": "f10100"},
+        {"name": "unknown result code", "hex": "f00109"},
+    ]
     out = Path(__file__).with_name("test_vectors.json")
     out.write_text(json.dumps(vectors, indent=1) + "\n")
 

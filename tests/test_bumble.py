@@ -23,7 +23,9 @@ from hipsense.ble.bumble_peripheral import BumbleSensor  # noqa: E402
 from hipsense.ble.virtual import VirtualSensor, VirtualWearer  # noqa: E402
 from hipsense.devices.base import StreamConfig  # noqa: E402
 from hipsense.protocol.codec import CONFIG_UUID, CONTROL_UUID, DATA_UUID, SERVICE_UUID  # noqa: E402
-from hipsense.protocol.commands import Config, Op, encode_command, parse_response  # noqa: E402
+from hipsense.protocol.commands import (  # noqa: E402
+    Config, Op, encode_command, parse_response, seq_of_payload,
+)
 from hipsense.protocol.stream import HipsenseDecoder  # noqa: E402
 from hipsense.sim import SessionSpec, programme_sets  # noqa: E402
 
@@ -84,6 +86,12 @@ def test_bumble_gatt_client_receives_the_simulated_samples():
     assert adv is not None
     assert adv.get(AdvertisingData.COMPLETE_LOCAL_NAME) == "hipsense-5E1A"
     assert [(op, r.name) for op, r, _ in responses] == [(Op.START, "OK"), (Op.STOP, "OK")] * 2
+    # START names the stream's first packet, STOP the next one (over the air too)
+    seqs = [int.from_bytes(p[2:4], "little") for p in packets]
+    assert seqs == list(range(seqs[0], seqs[-1] + 1))
+    first_a, next_a, first_b, next_b = [seq_of_payload(p) for _, _, p in responses]
+    assert first_a == seqs[0] and next_b == seqs[-1] + 1
+    assert first_a < next_a == first_b < next_b
     sim = wearer.simulated.session
     want = [sim.calibration, sim.sets[0][1]]
     assert max(map(len, packets)) == 11 + 12 * 8  # full packets through a 247-byte MTU

@@ -114,7 +114,11 @@ def _vector_lines() -> str:
     results = {"ok": 0, "unknown_opcode": 1, "invalid_parameter": 2, "invalid_state": 3,
                "invalid_length": 4}
     for r in VECTORS["responses"]:
-        lines.append(f"R {r['opcode']} {results[r['result']]} {r['payload'] or '-'} {r['hex']}")
+        seq = "-" if r["seq"] is None else r["seq"]
+        lines.append(f"R {r['opcode']} {results[r['result']]} {r['payload'] or '-'} {r['hex']} "
+                     f"{seq}")
+    for r in VECTORS["invalid_responses"]:
+        lines.append(f"X {r['hex'] or '-'}")
     return "\n".join(lines) + "\n"
 
 
@@ -132,7 +136,8 @@ def test_c_reference_codec_agrees_with_every_vector(tmp_path):
                    check=True, capture_output=True, text=True, timeout=120)
     run = subprocess.run([str(exe)], input=_vector_lines(), capture_output=True, text=True,
                          timeout=60)
-    total = sum(len(VECTORS[k]) for k in ("valid", "invalid", "commands", "responses"))
+    total = sum(len(VECTORS[k]) for k in ("valid", "invalid", "commands", "responses",
+                                          "invalid_responses"))
     assert run.stdout.strip().splitlines()[-1] == f"{total} passed, 0 failed", run.stdout
     assert run.returncode == 0
 
@@ -198,14 +203,91 @@ def test_command_vectors(vector):
 
 @pytest.mark.parametrize("vector", VECTORS["responses"], ids=lambda v: v["name"])
 def test_response_vectors(vector):
-    from hipsense.protocol.commands import Config, Result, encode_response, parse_response
+    from hipsense.protocol.commands import (
+        Config, Result, encode_response, parse_response, seq_of_payload, seq_payload,
+    )
 
     result = Result[vector["result"].upper()]
     payload = bytes.fromhex(vector["payload"])
     assert encode_response(vector["opcode"], result, payload).hex() == vector["hex"]
     assert parse_response(bytes.fromhex(vector["hex"])) == (vector["opcode"], result, payload)
+    if vector["opcode"] in (1, 2) and result == Result.OK:
+        # what the host takes from it: first_seq of START, next_seq of STOP
+        assert seq_of_payload(payload) == vector["seq"]
+        if vector["seq"] is not None and len(payload) == 2:
+            assert encode_response(vector["opcode"], result,
+                                   seq_payload(vector["seq"])).hex() == vector["hex"]
+    else:
+        assert vector["seq"] is None
     if vector["opcode"] == 5:
         config = Config.unpack(payload)
         assert (config.streaming, config.rate_hz, config.acc_range_g, config.gyr_range_dps,
                 config.firmware, config.clock_us) == (True, 104, 4, 500, (0, 1, 0), 123_456_789)
         assert config.pack() == payload
+
+
+@pytest.mark.parametrize("vector", VECTORS["invalid_responses"], ids=lambda v: v["name"])
+def test_invalid_response_vectors_are_refused(vector):
+    from hipsense.protocol.commands import ResponseError, parse_response
+
+    with pytest.raises(ResponseError):
+        parse_response(bytes.fromhex(vector["hex"]))
+
+
+def test_the_vectors_have_both_kinds_of_start_and_stop_result():
+    ok = [(v["opcode"], v["seq"] is not None) for v in VECTORS["responses"]
+          if v["result"] == "ok" and v["opcode"] in (1, 2)]
+    assert {(1, True), (1, False), (2, True), (2, False)} <= set(ok)
+
+
+def test_the_vectors_file_is_what_make_vectors_writes(tmp_path):
+    import importlib.util
+    import shutil
+
+    script = tmp_path / "make_vectors.py"
+    shutil.copy(REPO / "firmware_protocol" / "make_vectors.py", script)
+    spec = importlib.util.spec_from_file_location("make_vectors", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main()
+    assert json.loads((tmp_path / "test_vectors.json").read_text()) == VECTORS
+
+
+@pytest.mark.parametrize("reports", [True, False])
+def test_driver_reads_the_sequence_numbers_of_start_and_stop(reports):
+    """The virtual sensor's START names its first packet, STOP the next one;
+    a sensor that reports nothing leaves both None."""
+    import asyncio
+
+    from hipsense.ble.fake_backend import VirtualClientBackend, advertise
+    from hipsense.ble.virtual import VirtualSensor, VirtualWearer
+    from hipsense.devices.hipsense import HipsenseDriver
+    from hipsense.sim import SessionSpec, programme_sets
+
+    sensor = VirtualSensor(VirtualWearer(SessionSpec(programme_sets(["clamshell"])), 3),
+                           reports_seq=reports)
+    advertise(sensor)
+
+    async def go():
+        driver = HipsenseDriver(sensor.address, backend=VirtualClientBackend,
+                                clock=sensor.host_clock)
+        await driver.connect()
+        seqs = []
+        for _ in range(2):  # the calibration, then the set; numbers carry on
+            packets = []
+            await driver.start(lambda h, p: packets.append(p))
+            await sensor.finished.wait()
+            await driver.stop()
+            seqs.append((driver.first_seq, driver.next_seq,
+                         [int.from_bytes(p[2:4], "little") for p in packets]))
+        await driver.disconnect()
+        return seqs
+
+    seqs = asyncio.run(go())
+    for first, nxt, got in seqs:
+        assert got == list(range(got[0], got[-1] + 1))
+        if reports:
+            assert (first, nxt) == (got[0], got[-1] + 1)
+        else:
+            assert (first, nxt) == (None, None)
+    assert seqs[1][2][0] == seqs[0][2][-1] + 1

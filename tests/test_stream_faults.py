@@ -148,9 +148,9 @@ def test_the_ends_of_consecutive_streams_are_counted_once():
 
 
 class ReportingSensor(VirtualSensor):
-    """The virtual sensor, answering START with the sequence number of its
-    first packet and STOP with the next one's; the first 3 packets of the
-    session and the last 2 of every stream never reach the host."""
+    """The virtual sensor (its START result names the stream's first packet,
+    its STOP result the next one); the first 3 packets of the session and the
+    last 2 of every stream never reach the host."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -158,19 +158,11 @@ class ReportingSensor(VirtualSensor):
         self._skip = 3
         self._tail: list[bytes] = []
 
-    def _next_seq(self) -> int:
-        p = self._packets
-        base = self._seq_base + (int(p.number[self._pos]) if self._pos < len(p.number) else 0)
-        return base & 0xFFFF
-
     def _execute(self, op, params):
         if op == Op.STOP:
             self.withheld += [int.from_bytes(d[2:4], "little") for d in self._tail]
             self._tail.clear()
-        payload = super()._execute(op, params)
-        if op in (Op.START, Op.STOP):
-            return self._next_seq().to_bytes(2, "little")
-        return payload
+        return super()._execute(op, params)
 
     def _send(self, uuid: str, data: bytes) -> None:
         if uuid.lower() != DATA_UUID:

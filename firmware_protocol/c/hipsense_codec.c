@@ -164,3 +164,32 @@ const char *hs_result_name(hs_result result) {
     }
     return "unknown";
 }
+
+size_t hs_encode_seq_response(uint8_t *out, size_t cap, uint8_t opcode, uint16_t seq) {
+    uint8_t payload[2];
+    if (opcode != HS_OP_START && opcode != HS_OP_STOP) return 0;
+    put_u16(payload, seq);
+    return hs_encode_response(out, cap, opcode, HS_RESULT_OK, payload, sizeof payload);
+}
+
+int hs_parse_response(const uint8_t *data, size_t len, hs_response *out) {
+    if (data == 0 || out == 0 || len < 3u || data[0] != HS_RESPONSE_CODE ||
+        data[2] > HS_RESULT_INVALID_LENGTH) {
+        return 0;
+    }
+    out->opcode = data[1];
+    out->result = (hs_result)data[2];
+    out->payload = data + 3;
+    out->payload_len = len - 3u;
+    return 1;
+}
+
+int hs_response_seq(const hs_response *response, uint16_t *seq) {
+    if (response == 0 || seq == 0 || response->result != HS_RESULT_OK ||
+        (response->opcode != HS_OP_START && response->opcode != HS_OP_STOP) ||
+        response->payload_len < 2u) {
+        return 0;
+    }
+    *seq = get_u16(response->payload);
+    return 1;
+}

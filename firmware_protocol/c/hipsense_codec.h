@@ -97,4 +97,32 @@ size_t hs_encode_response(uint8_t *out, size_t cap, uint8_t opcode, hs_result re
 /* The result names of PROTOCOL.md in snake case ("ok", "unknown_opcode", ...). */
 const char *hs_result_name(hs_result result);
 
+/* START and STOP results report a sequence number (PROTOCOL.md): START the
+ * one the stream's first packet carries (first_seq), STOP the one the sensor
+ * would give its next packet (next_seq); a u16, little-endian. */
+#define HS_SEQ_RESPONSE_SIZE 5u
+
+/* Sensor side: write the ok result of START or STOP reporting seq (5 bytes).
+ * Returns 5, or 0 if opcode is neither START nor STOP or cap is too small. */
+size_t hs_encode_seq_response(uint8_t *out, size_t cap, uint8_t opcode, uint16_t seq);
+
+typedef struct {
+    uint8_t opcode;
+    hs_result result;
+    const uint8_t *payload; /* points into the parsed bytes */
+    size_t payload_len;
+} hs_response;
+
+/* Host side: parse a control-point notification. Returns 1 and fills *out, or
+ * 0 (out untouched) if it is no response: under 3 bytes, not 0xF0, or an
+ * unknown result code. */
+int hs_parse_response(const uint8_t *data, size_t len, hs_response *out);
+
+/* Host side: the sequence number an ok START or STOP result reports. Returns 1
+ * and sets *seq; 0 when it reports none (a payload under 2 bytes, as from the
+ * first firmware: the packets lost before the first or after the last packet
+ * received cannot be counted) or the response is of another kind. Bytes after
+ * the first two of the payload are left for later fields. */
+int hs_response_seq(const hs_response *response, uint16_t *seq);
+
 #endif

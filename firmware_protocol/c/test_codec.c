@@ -4,7 +4,8 @@
  *   V <hex> <compact 0|1> <seq> <t0_us> <period_us> <n> <6 n sample values>
  *   I <hex or -> <error name>
  *   C <hex or -> <result name> <opcode> <p1> <p2> <p3>   (unused parameters 0)
- *   R <opcode> <result number> <payload hex or -> <response hex>
+ *   R <opcode> <result number> <payload hex or -> <response hex> <reported seq or ->
+ *   X <hex or ->                                           (no response)
  * Prints "N passed, M failed" and exits 1 on any failure. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,17 @@ int main(void) {
     char kind[2], hex[1024], name[64];
     unsigned passed = 0, failed = 0;
     uint8_t data[512], again[512];
+    { /* checks of the sensor's START/STOP result encoder beyond the vectors */
+        uint8_t out[8];
+        if (hs_encode_seq_response(out, sizeof out, HS_OP_READ_CONFIG, 1u) != 0u ||
+            hs_encode_seq_response(out, HS_SEQ_RESPONSE_SIZE - 1u, HS_OP_START, 1u) != 0u ||
+            hs_encode_seq_response(out, HS_SEQ_RESPONSE_SIZE, HS_OP_STOP, 0xABCDu) !=
+                HS_SEQ_RESPONSE_SIZE ||
+            memcmp(out, "\xf0\x02\x00\xcd\xab", HS_SEQ_RESPONSE_SIZE) != 0) {
+            failed++;
+            printf("FAIL hs_encode_seq_response\n");
+        }
+    }
     while (scanf("%1s %1023s", kind, hex) == 2) {
         size_t len = from_hex(hex, data, sizeof data);
         hs_packet p;
@@ -57,20 +69,51 @@ int main(void) {
             continue;
         }
         if (kind[0] == 'R') {
-            unsigned op = (unsigned)strtoul(hex, 0, 10), result;
-            char payload_hex[512], want_hex[1024];
+            unsigned op = (unsigned)strtoul(hex, 0, 10), result, ok;
+            char payload_hex[512], want_hex[1024], seq_text[16];
             uint8_t payload[256], want[512], got[512];
             size_t plen, wlen, glen;
-            if (scanf("%u %511s %1023s", &result, payload_hex, want_hex) != 3) return 2;
+            hs_response r;
+            uint16_t seq = 0;
+            int has_seq, want_seq = 0;
+            unsigned long want_value = 0;
+            if (scanf("%u %511s %1023s %15s", &result, payload_hex, want_hex, seq_text) != 4) {
+                return 2;
+            }
+            if (strcmp(seq_text, "-") != 0) {
+                want_seq = 1;
+                want_value = strtoul(seq_text, 0, 10);
+            }
             plen = from_hex(payload_hex, payload, sizeof payload);
             wlen = from_hex(want_hex, want, sizeof want);
             glen = hs_encode_response(got, sizeof got, (uint8_t)op, (hs_result)result, payload,
                                       plen);
-            if (glen == wlen && memcmp(got, want, wlen) == 0) {
+            ok = glen == wlen && memcmp(got, want, wlen) == 0;
+            /* decoded back: the same opcode, result and payload */
+            ok = ok && hs_parse_response(want, wlen, &r) && r.opcode == op &&
+                 (unsigned)r.result == result && r.payload_len == plen &&
+                 memcmp(r.payload, payload, plen) == 0;
+            has_seq = ok ? hs_response_seq(&r, &seq) : 0;
+            ok = ok && has_seq == want_seq && (!want_seq || seq == want_value);
+            if (ok && want_seq && plen == 2u) { /* the sensor's encoder writes it */
+                glen = hs_encode_seq_response(got, sizeof got, (uint8_t)op, seq);
+                ok = glen == wlen && memcmp(got, want, wlen) == 0;
+            }
+            if (ok) {
                 passed++;
             } else {
                 failed++;
                 printf("FAIL response %s\n", want_hex);
+            }
+            continue;
+        }
+        if (kind[0] == 'X') {
+            hs_response r;
+            if (hs_parse_response(data, len, &r) == 0) {
+                passed++;
+            } else {
+                failed++;
+                printf("FAIL no response %s: parsed\n", hex);
             }
             continue;
         }

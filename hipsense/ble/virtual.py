@@ -37,7 +37,7 @@ from hipsense.protocol.codec import (
     NAME_PREFIX, SERVICE_UUID, encode_packet,
 )
 from hipsense.protocol.commands import CommandError, Config, Op, Result, encode_response, \
-    parse_command
+    parse_command, seq_payload
 from hipsense.recording import Recording
 from hipsense.sim.imu import Mounting
 from hipsense.sim.movements import SetSpec
@@ -174,12 +174,17 @@ class VirtualSensor:
     :meth:`write`, and receive notifications through the ``notify`` they
     pass to :meth:`connect`; ``on_link_lost`` is called when the injected
     faults drop the link.
+
+    The START result reports the sequence number of the stream's first
+    packet and the STOP result the one the next packet would carry
+    (PROTOCOL.md); ``reports_seq=False`` answers both with an empty payload,
+    as sensors of the first firmware do.
     """
 
     def __init__(self, wearer: VirtualWearer, *, name: str = f"{NAME_PREFIX}5E1A",
                  address: str = "C0:FF:EE:00:5E:1A", speed: float = math.inf,
                  samples_per_packet: int = 8, faults: Faults = Faults(),
-                 rssi_dbm: int = -58, battery_pct: int = 87) -> None:
+                 rssi_dbm: int = -58, battery_pct: int = 87, reports_seq: bool = True) -> None:
         if not 1 <= samples_per_packet <= MAX_SAMPLES:
             raise ValueError(f"samples_per_packet must be 1..{MAX_SAMPLES}")
         self.wearer = wearer
@@ -188,6 +193,7 @@ class VirtualSensor:
         self.speed = speed
         self.samples_per_packet = samples_per_packet
         self.faults = faults
+        self.reports_seq = reports_seq
         spec = wearer.spec
         self.rate_hz = int(round(spec.rate_hz))
         self.acc_range_g, self.gyr_range_dps = int(spec.acc_range_g), int(spec.gyr_range_dps)
@@ -319,10 +325,12 @@ class VirtualSensor:
             if params != (self.rate_hz, self.acc_range_g, self.gyr_range_dps):
                 raise CommandError(Result.INVALID_PARAMETER, f"START {params}")
             self._start()
+            return seq_payload(self.next_seq()) if self.reports_seq else b""
         elif op == Op.STOP:
             if not self.streaming:
                 raise CommandError(Result.INVALID_STATE, "not streaming")
             self._halt()
+            return seq_payload(self.next_seq()) if self.reports_seq else b""
         elif op == Op.SET_CLOCK:
             self._clock_shift_us = params[0] - int(round(self.now_s() * 1e6))
         elif op == Op.READ_CONFIG:
@@ -334,6 +342,22 @@ class VirtualSensor:
             self._notify(uuid, data)
 
     # ---- streaming ---------------------------------------------------------------
+    def next_seq(self) -> int:
+        """The sequence number the next packet produced will carry."""
+        p = self._packets
+        if p is not None and self._pos < len(p.number):
+            return (self._seq_base + int(p.number[self._pos])) & 0xFFFF
+        return self._seq_base & 0xFFFF
+
+    def _advance(self) -> None:
+        """The packet at ``_pos`` is done with (sent, lost or skipped); after a
+        recording's last packet the next one's numbers follow on."""
+        p = self._packets
+        assert p is not None
+        self._pos += 1
+        if self._pos == len(p.number):
+            self._seq_base += int(p.number[-1]) + 1
+
     def _start(self) -> None:
         if self._packets is None or self._pos >= len(self._packets.number):
             activity = self._next_activity or self.wearer.next_planned
@@ -346,18 +370,20 @@ class VirtualSensor:
                                       self.samples_per_packet)
             self._pos = 0
             self.finished.clear()
-        self.streaming = True
         self._set_clock(self.now_s())
+        # what the wearer did while the sensor was not streaming is not sent (so
+        # the START result names the first packet this stream produces)
+        p = self._packets
+        while self._pos < len(p.number) and p.t0_us[self._pos] / 1e6 < self.now_s() - 1e-3:
+            self._undelivered(self._pos)
+            self._advance()
+        self.streaming = True
         self._task = asyncio.get_running_loop().create_task(self._stream())
 
     async def _stream(self) -> None:
         p = self._packets
         assert p is not None
         fast = math.isinf(self.speed)
-        # what the wearer did while the sensor was not streaming is not sent
-        while self._pos < len(p.number) and p.t0_us[self._pos] / 1e6 < self.now_s() - 1e-3:
-            self._undelivered(self._pos)
-            self._pos += 1
         while self._pos < len(p.number) and self.streaming:
             i = self._pos
             if fast:
@@ -367,9 +393,9 @@ class VirtualSensor:
                 await asyncio.sleep(max(0.0, (p.last_s[i] - self.now_s()) / self.speed))
             if not self.streaming:
                 return
-            self._pos += 1
+            seq = self.next_seq()
+            self._advance()
             self.produced += 1
-            seq = (self._seq_base + int(p.number[i])) & 0xFFFF
             if self._pending_disconnects and self.produced >= self._pending_disconnects[0]:
                 self._pending_disconnects.pop(0)
                 self._undelivered(i)
@@ -382,7 +408,6 @@ class VirtualSensor:
             t0 = int(p.t0_us[i]) + self._clock_shift_us
             self._send(DATA_UUID, encode_packet(seq, t0, p.counts[i], int(p.period_us[i])))
         if self._pos >= len(p.number):
-            self._seq_base += int(p.number[-1]) + 1
             self.finished.set()
 
     def _undelivered(self, i: int) -> None:

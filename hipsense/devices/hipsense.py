@@ -20,7 +20,7 @@ from hipsense.protocol.codec import (
     BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, CONTROL_UUID, DATA_UUID, MODEL_NUMBER_UUID,
 )
 from hipsense.protocol.commands import (
-    Config, Op, ResponseError, Result, encode_command, parse_response,
+    Config, Op, ResponseError, Result, encode_command, parse_response, seq_of_payload,
 )
 from hipsense.protocol.stream import HipsenseDecoder
 
@@ -52,13 +52,6 @@ async def scan(timeout_s: float = 5.0, *, backend: type[BaseBleakScanner] | None
         out.append((SensorInfo(family, name, device.address, adv.rssi,
                                battery[0] if battery else None), device))
     return sorted(out, key=lambda x: -(x[0].rssi_dbm or -999))
-
-
-def _seq_of(payload: bytes) -> int | None:
-    """The u16 sequence number a START or STOP result may carry (firmware that
-    reports it: the first packet of the stream, the next one after it); None
-    for the empty result of protocol v1."""
-    return int.from_bytes(payload[:2], "little") if len(payload) >= 2 else None
 
 
 class HipsenseDriver(SensorDriver):
@@ -204,7 +197,7 @@ class HipsenseDriver(SensorDriver):
         except BLE_ERRORS as exc:
             raise SensorError(f"cannot subscribe to the data: {exc}") from None
         self.next_seq = None
-        self.first_seq = _seq_of(await self.command(Op.START, *self._stream_params))
+        self.first_seq = seq_of_payload(await self.command(Op.START, *self._stream_params))
 
     async def stop(self) -> None:
         self._stream_params = None
@@ -212,7 +205,7 @@ class HipsenseDriver(SensorDriver):
             return
         self.next_seq = None
         try:
-            self.next_seq = _seq_of(await self.command(Op.STOP))
+            self.next_seq = seq_of_payload(await self.command(Op.STOP))
             await self._client.stop_notify(DATA_UUID)
         except (SensorError, *BLE_ERRORS) as exc:
             log.warning("stopping the stream: %s", exc)

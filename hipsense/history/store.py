@@ -328,7 +328,12 @@ def _describe(path: Path | str, exc: sqlite3.Error, timeout_s: float) -> Hipsens
 
 
 def content_sha256(folder: Path, metadata: dict[str, Any]) -> str:
-    """Identity of a session: its session.json and every recording it names."""
+    """Identity of a session: its session.json and every recording it names,
+    read through :func:`~hipsense.io.session.read_member` (inside the folder,
+    regular files, capped): SessionFormatError for a file it refuses,
+    FileNotFoundError for one that is gone."""
+    from hipsense.io.session import read_member
+
     h = hashlib.sha256()
     names = ["session.json"]
     if metadata.get("calibration"):
@@ -336,7 +341,7 @@ def content_sha256(folder: Path, metadata: dict[str, Any]) -> str:
     names += [s["file"] for s in metadata.get("sets", [])]
     for name in names:
         h.update(name.encode() + b"\0")
-        h.update(hashlib.sha256((folder / name).read_bytes()).digest())
+        h.update(hashlib.sha256(read_member(folder, name)).digest())
     return h.hexdigest()
 
 
@@ -382,30 +387,41 @@ def import_session(conn: sqlite3.Connection, folder: str | Path) -> Imported:
 
 def reanalyze(conn: sqlite3.Connection) -> list[tuple[int, str]]:
     """Analyse every stored session again with this hipsense (those whose folder
-    is gone or changed keep their analysis). Returns (session id, outcome)."""
+    is gone or changed keep their analysis). Returns (session id, outcome).
+
+    Every session's files are checked first, through the safe reader of
+    session files: a file that links out of its session folder, is above the
+    size cap or is no regular file stops it before anything changes, with a
+    SessionFormatError naming the file (one line, exit 2 from the command line).
+    """
     from hipsense import analyze_session
 
-    out = []
+    out: dict[int, str] = {}
     with database_faults(conn):
         rows = conn.execute("SELECT id, folder, content_sha256, metadata_json FROM sessions "
                             "ORDER BY started_at").fetchall()
+    todo = []
     for row in rows:
         folder = Path(row["folder"])
         try:
-            if content_sha256(folder, json.loads(row["metadata_json"])) != \
-                    row["content_sha256"]:
-                out.append((row["id"], f"{folder}: changed since the import; kept"))
-                continue
-        except OSError:
-            out.append((row["id"], f"{folder}: not found; kept"))
+            same = content_sha256(folder, json.loads(row["metadata_json"])) == \
+                row["content_sha256"]
+        except FileNotFoundError:
+            out[row["id"]] = f"{folder}: not found; kept"
             continue
+        if same:
+            todo.append(row)
+        else:
+            out[row["id"]] = f"{folder}: changed since the import; kept"
+    for row in todo:
+        folder = Path(row["folder"])
         result = analyze_session(folder).to_json()
         with database_faults(conn), _transaction(conn):
             for table in ("analyses", "flags", "comparisons", "sets"):
                 conn.execute(f"DELETE FROM {table} WHERE session_id = ?", (row["id"],))
             _store_analysis(conn, row["id"], result)
-        out.append((row["id"], f"{folder}: analysed with hipsense {__version__}"))
-    return out
+        out[row["id"]] = f"{folder}: analysed with hipsense {__version__}"
+    return [(row["id"], out[row["id"]]) for row in rows]
 
 
 def _store_analysis(conn: sqlite3.Connection, session_id: int, result: dict[str, Any]) -> None:

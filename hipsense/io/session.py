@@ -305,6 +305,32 @@ def read_session_metadata(folder: str | Path) -> tuple[dict[str, Any], list[SetI
     return {k: v for k, v in doc.items() if k != "sets"}, sets
 
 
+def read_member(folder: str | Path, name: str) -> bytes:
+    """The bytes of a file of a session folder (``session.json`` or a
+    recording it names), read as every reader of a session does: a plain name
+    inside the folder (links followed must stay inside), a regular file, and at
+    most MAX_SESSION_JSON_BYTES (session.json) or MAX_RECORDING_BYTES, refused
+    before it is read.
+
+    FileNotFoundError when the file (or the folder) is not there;
+    SessionFormatError naming the file for anything else.
+    """
+    folder = Path(folder)
+    pure = PurePosixPath(name)
+    path = folder / name
+    if (not name or pure.is_absolute() or ".." in pure.parts or "\\" in name
+            or str(pure) != name or one_line(name) != name):
+        raise SessionFormatError(folder, f"{clip(name)} is not a plain file name inside the "
+                                 "session folder")
+    if not (path.exists() or path.is_symlink()):
+        raise FileNotFoundError(2, "not found", str(path))
+    if not _inside(folder, path):
+        raise SessionFormatError(path, "links to a file outside the session folder; "
+                                 "hipsense does not read it")
+    limit = MAX_SESSION_JSON_BYTES if name == SESSION_FILE else MAX_RECORDING_BYTES
+    return read_capped(path, limit)
+
+
 def _inside(folder: Path, path: Path) -> bool:
     """Whether ``path``, links followed, is inside ``folder``."""
     try:

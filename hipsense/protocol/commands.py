@@ -74,6 +74,24 @@ def encode_response(op: int, result: Result, payload: bytes = b"") -> bytes:
     return bytes([RESPONSE_CODE, op, result]) + payload
 
 
+_SEQ = struct.Struct("<H")
+
+
+def seq_payload(seq: int) -> bytes:
+    """Sensor side: the payload of a START or STOP result that reports a
+    sequence number (START: the stream's first packet's; STOP: the one the
+    sensor would give its next packet), a u16, little-endian."""
+    return _SEQ.pack(seq & 0xFFFF)
+
+
+def seq_of_payload(payload: bytes) -> int | None:
+    """Host side: the sequence number a START or STOP result's payload
+    reports, or None for the empty payload of sensors that do not report it
+    (then the packets lost before the first / after the last packet received
+    cannot be counted). Bytes after the first two are left for later fields."""
+    return _SEQ.unpack_from(payload)[0] if len(payload) >= _SEQ.size else None
+
+
 class ResponseError(SensorDataError):
     """A control-point response or configuration record that does not decode:
     the only error :func:`parse_response` and :meth:`Config.unpack` raise."""
