@@ -52,6 +52,10 @@ EDGE_FRACTION = 0.1
 FULL_REP_FRACTION, MIN_REP_FRACTION = 0.35, 0.15
 #: A hold starts (ends) only once no wobble follows (precedes) within this (s).
 SETTLE_S = 2.0
+#: Bursts of movement closer than this (s) are one way into a stretch.
+GETTING_IN_GAP_S = 2.5
+#: Getting into a stretch: its largest movement is within this (s) of the hold.
+GETTING_IN_S = 5.0
 #: The quiet start at home: found when at least this long (s).
 MIN_REFERENCE_S = 1.0
 #: A noise floor above this fraction of the typical rep: reps cannot be told apart.
@@ -592,12 +596,31 @@ def find_hold(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray, rate_dps:
             r[max(stop - settle, 0):stop] > rate_level)[0])]
         stop = int(ok[-1]) + 1 if ok.size else stop
     dist_level = max(1.0, level)
-    # the reference: the last quiet second before getting in (away from the
-    # hold; a pause on the way in is shorter), else the longest quiet moment
-    quiet_before = runs(quiet[:start] & (dist[:start] > dist_level))
+    # the reference: a quiet second before getting in (before the set's last
+    # large movement ahead of the hold, else away from the hold), the one
+    # farthest from the hold; else the longest quiet moment. Quiet against the
+    # calmest part before the hold (standing sways more than a stretch)
+    calm_level = max(1.0, 2.0 * float(np.percentile(slow[:start], 25))) if start > 0 else 1.0
+    calm = (slow[:start] <= calm_level) | quiet[:start]
+    # getting in: the last burst of movement before the hold as large as in
+    # its last GETTING_IN_S, on the rate averaged over a second (a wobble to
+    # and fro is not one; bursts less than GETTING_IN_GAP_S apart are one: a
+    # lean, then the tuck)
+    recent = slow[max(0, start - samples_for(time_s, GETTING_IN_S)):start]
+    big = np.flatnonzero(slow[:start] > 0.5 * recent.max()) if start > 0 else np.array([], int)
+    getting_in = start
+    if big.size:
+        apart = np.flatnonzero(np.diff(t[big]) > GETTING_IN_GAP_S)
+        getting_in = int(big[apart[-1] + 1]) if apart.size else int(big[0])
+    quiet_before = runs(calm & ((np.arange(start) < getting_in) | (dist[:start] > dist_level)))
     long_enough = [r for r in quiet_before if t[r[1] - 1] - t[r[0]] >= MIN_REFERENCE_S - 0.05]
     if long_enough:
-        x, y = long_enough[-1]
+        # before getting in if there is one there (not a pause on the way in):
+        # the last one away from the hold, else the farthest from it (not a
+        # pause near its posture)
+        early = [r for r in long_enough if r[1] <= getting_in] or long_enough
+        away = [r for r in early if np.median(dist[r[0]:r[1]]) > dist_level]
+        x, y = away[-1] if away else max(early, key=lambda r: float(np.median(dist[r[0]:r[1]])))
         return start + lo, stop - 1 + lo, np.arange(x + lo, y + lo), True
     some = [r for r in quiet_before if t[r[1] - 1] - t[r[0]] >= 0.3]
     if some:
