@@ -19,11 +19,15 @@ only a second or two. It is where the pelvis returns between reps.
   (well above the noise floor, below :data:`FULL_REP_FRACTION` of the typical
   rep) counts when it keeps the set's rhythm: among full reps, or right after
   the last one (not before the first: that is a fidget).
+- Squats lower the pelvis once per rep, whatever their tilt does on the way
+  (a lunge's step forward, descent and step back): the movement's peaks within
+  one lowering of the pelvis's height are one rep (:func:`depth_reps`).
 - The reference (measurements.md): the quiet period at home just before the
   first rep.
 
 A stretch's hold is the longest stable posture of the set; its edges are where
-the movement settles to the hold's own level of motion, measured inside it.
+the movement settles to the hold's own level of motion, measured inside it;
+its reference is the last quiet second before getting into the stretch.
 """
 
 from __future__ import annotations
@@ -181,8 +185,8 @@ def noise_floor_deg(time_s: np.ndarray, m: np.ndarray, rate_dps: np.ndarray,
 @dataclass(frozen=True)
 class DepthRep:
     """One lowering of the pelvis (sample indices): [start, stop) from the
-    highest point before it to the one after it, and whether the height is
-    known all through it."""
+    middle of the rest before it to the one after it, and whether the height
+    is known (at its deepest point and over :data:`KNOWN_FRACTION` of it)."""
 
     start: int
     stop: int
@@ -192,12 +196,9 @@ class DepthRep:
 @dataclass(frozen=True)
 class Lowering:
     """A squat set's reps by the pelvis's height: one :class:`DepthRep` per
-    lowering, the indices between consecutive ones (the middle of the stretch
-    where the pelvis is back up), and where (within the set's span) the height
-    is known."""
+    lowering, and where (within the set's span) the height is known."""
 
     reps: list[DepthRep]
-    highs: np.ndarray
     known: np.ndarray
 
 
@@ -231,8 +232,8 @@ def depth_reps(time_s: np.ndarray, depth_m: np.ndarray, span: tuple[int, int]
                               * min(prominence[k], prominence[k + 1]))
         highs.append(a + (int(near[0]) + int(near[-1])) // 2)
     highs = np.array(highs, dtype=int)
-    # each lowering runs from the highest point before it to the one after it;
-    # the first starts, and the last ends, where the pelvis is back up near its
+    # each lowering runs from the middle of the rest before it to the one after
+    # it; the first starts, and the last ends, where the pelvis is back up near its
     # height around them (widened: a lunge steps forward before going down)
     margin = samples_for(time_s, DEPTH_MARGIN_S)
     outer = []
@@ -245,7 +246,7 @@ def depth_reps(time_s: np.ndarray, depth_m: np.ndarray, span: tuple[int, int]
     # a lowering is known when its deepest point is, and most of it
     found = [DepthRep(lo + a, lo + b, bool(known[p] and known[a:b].mean() >= KNOWN_FRACTION))
              for a, b, p in zip(bounds[:-1], bounds[1:], peaks)]
-    return Lowering(found, lo + highs, known)
+    return Lowering(found, known)
 
 
 def find_reps(time_s: np.ndarray, m: np.ndarray, up: np.ndarray, rate_dps: np.ndarray,
@@ -258,8 +259,7 @@ def find_reps(time_s: np.ndarray, m: np.ndarray, up: np.ndarray, rate_dps: np.nd
     own posture (see :func:`posture_span`); ``min_rep_deg``: the smallest
     movement that can be a rep in this posture; ``depth_m``: for squats, how far
     the pelvis is lowered (see :func:`depth_reps`): where it is known, the
-    movement's peaks within one lowering are one rep and home is the posture at
-    the highest points between them. A first noise floor comes from the
+    movement's peaks within one lowering are one rep. A first noise floor comes from the
     quietest samples; the spread of the rests between the reps found with it
     gives the final one, and the reps are found again when it is higher.
     """
@@ -596,10 +596,9 @@ def find_hold(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray, rate_dps:
             r[max(stop - settle, 0):stop] > rate_level)[0])]
         stop = int(ok[-1]) + 1 if ok.size else stop
     dist_level = max(1.0, level)
-    # the reference: a quiet second before getting in (before the set's last
-    # large movement ahead of the hold, else away from the hold), the one
-    # farthest from the hold; else the longest quiet moment. Quiet against the
-    # calmest part before the hold (standing sways more than a stretch)
+    # the reference: a quiet second before getting in (see below); else the
+    # longest quiet moment. Quiet against the calmest part before the hold
+    # (standing sways more than lying in a stretch)
     calm_level = max(1.0, 2.0 * float(np.percentile(slow[:start], 25))) if start > 0 else 1.0
     calm = (slow[:start] <= calm_level) | quiet[:start]
     # getting in: the last burst of movement before the hold as large as in
