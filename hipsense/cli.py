@@ -315,8 +315,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from hipsense.io import read_session
 
     session = read_session(args.session_dir)
-    table = Table(title=f"{shown(args.session_dir)}: valid hipsense session "
-                        f"(started {shown(session.metadata.get('started_at') or 'unknown')})")
+    # the verdict on its own line (a table title wraps a long path)
+    verdict = (f"{shown(args.session_dir)}: valid hipsense session "
+               f"(started {shown(session.metadata.get('started_at') or 'unknown')})")
+    table = Table()
     for col in ("file", "exercise", "side", "samples", "duration s", "rate Hz", "gaps"):
         table.add_column(col)
     rows = []
@@ -334,7 +336,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
                     f"{gaps.longest_s:.2f} s)" if gaps.count else "none")
         table.add_row(shown(name), exercise, side, str(len(rec)), f"{rec.duration_s:.1f}",
                       f"{rec.median_rate_hz():.1f}", gap_text)
-    Console(width=max(Console().width, 110)).print(table)
+    console = Console(width=max(Console().width, 110))
+    console.print(verdict, soft_wrap=True)
+    console.print(table)
     return EXIT_OK
 
 
