@@ -408,6 +408,25 @@ START_SEEDS = range(6)
 
 
 @pytest.mark.parametrize("realism", [1.0, 2.0])
+@pytest.mark.parametrize("exercise, side", [("clamshell", "left"),
+                                            ("prone_hip_extension", "left"),
+                                            ("knee_drive", "right")])
+def test_fidgety_start_counts_within_one_and_mostly_exact(exercise, side, realism):
+    """A weight shift before the first rep is no rep (judged on the time spent
+    above half its excursion: a quick bump is a fidget however slowly it
+    settles). Measured exact on 17 of 18 sets at realism 1 and 13 of 18 at
+    realism 2 (seeds 0-5), the others one off."""
+    diffs = []
+    for seed in START_SEEDS:
+        spec = SetSpec(exercise, side, reps=8, fidget=False, **{**PLAIN, "start": "fidgety"})
+        sim, result = _run((spec,), seed, realism)
+        _premise(sim.truth["sets"][0]["start_kind"] == "fidgety")
+        diffs.append(result.sets[0].rep_count - sim.truth["sets"][0]["rep_count"])
+    assert max(abs(d) for d in diffs) <= 1, diffs
+    assert diffs.count(0) >= (5 if realism == 1.0 else 3), diffs
+
+
+@pytest.mark.parametrize("realism", [1.0, 2.0])
 @pytest.mark.parametrize("start", ["step_in", "mid_movement", "short"])
 def test_awkward_starts_count_every_rep(start, realism):
     for seed in START_SEEDS:

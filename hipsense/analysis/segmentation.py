@@ -335,15 +335,24 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, span: tuple[int, int],
             reps.append(RepWindow(w.start + lo, w.top_first + lo, w.top_last + lo,
                                   w.end + lo, w.peak + lo, w.top_s))
     # a first or last "rep" far quicker than the others is a fidget (a weight
-    # shift before starting or after finishing)
+    # shift before starting or after finishing), judged on the time spent
+    # above half its excursion (a fidget's slow settling does not lengthen it)
     if len(reps) >= 4:
-        lasting = np.array([time_s[r.end] - time_s[r.start] for r in reps])
+        lasting = np.array([_time_above_half(time_s, ms, r, home) for r in reps])
         if lasting[0] < 0.5 * np.median(lasting[1:]):
             reps = reps[1:]
             lasting = lasting[1:]
         if lasting[-1] < 0.5 * np.median(lasting[:-1]):
             reps = reps[:-1]
     return reps, home, typical
+
+
+def _time_above_half(time_s: np.ndarray, ms: np.ndarray, rep: RepWindow, home: float
+                     ) -> float:
+    """Time (s) the movement signal spends above half a rep's excursion from home."""
+    inside = slice(rep.start, rep.end + 1)
+    above = ms[inside] >= home + 0.5 * (ms[rep.peak] - home)
+    return float(np.diff(time_s[inside])[above[:-1]].sum())
 
 
 def _home_and_top(seg: np.ndarray, peaks: np.ndarray) -> tuple[float, float]:

@@ -116,12 +116,14 @@ class LiveState:
 @dataclass(frozen=True)
 class _Rep:
     """A rep judged: its height above home (deg), primary angle (deg), start
-    (s) and how long it lasted (s)."""
+    (s), how long it lasted (s) and how long it was above half its height (s:
+    a quick fidget is short there however slowly it settles)."""
 
     top: float
     angle: float
     start_s: float
     lasting_s: float
+    above_half_s: float
 
 
 class _Track:
@@ -614,8 +616,9 @@ class LiveSet:
             b = grp[-1] + (int(after[0]) if after.size else len(ms) - 1 - grp[-1])
             # not at home: its samples are not part of the noise floor
             tr.home[rows.start + a:rows.start + b + 1] = False
+            above = ms[a:b + 1] >= 0.5 * top
             self._count(_Rep(top, self._reduce_values(angles[a:b + 1]), float(t[a]),
-                             float(t[b] - t[a])))
+                             float(t[b] - t[a]), float(np.diff(t[a:b + 1])[above[:-1]].sum())))
 
     def _group(self, ms: np.ndarray, peaks: np.ndarray) -> list[list[int]]:
         """Peaks grouped into reps, as offline: two reps when the dip between
@@ -660,13 +663,13 @@ class LiveSet:
             quick, self._quick = self._quick, None
             self._tally(quick)
         counted = self._counted
-        if len(counted) >= 3 and rep.lasting_s < 0.5 * float(np.median(
-                [r.lasting_s for r in counted])):
+        if len(counted) >= 3 and rep.above_half_s < 0.5 * float(np.median(
+                [r.above_half_s for r in counted])):
             self._quick = rep
             return
         self._tally(rep)
-        if len(counted) == 4 and counted[0].lasting_s < 0.5 * float(np.median(
-                [r.lasting_s for r in counted[1:]])):
+        if len(counted) == 4 and counted[0].above_half_s < 0.5 * float(np.median(
+                [r.above_half_s for r in counted[1:]])):
             first = counted.pop(0)
             st = self.state
             st.reps -= 1
