@@ -26,6 +26,7 @@ from hipsense.live.view import ScriptedUI
 from hipsense.protocol.commands import Op
 from hipsense.record.assemble import RAW_LOG_FILE, session_from_log
 from hipsense.record.rawlog import read_rawlog
+from tests.virtual_recording import record_virtual
 from hipsense.record.recorder import Plan, Recorder
 from hipsense.recording import Recording
 from hipsense.sim import SessionSpec, programme_sets
@@ -39,17 +40,7 @@ def _spec(exercises=("clamshell", "hip_stretch", "single_leg_squat"), **kw) -> S
 
 async def _record(wearer: VirtualWearer, folder: Path, faults: Faults = Faults()):
     sensor = VirtualSensor(wearer, faults=faults)
-    advertise(sensor)
-    found = await scan(0.05, backend=VirtualScannerBackend)
-    driver = HipsenseDriver(found[0][1], backend=VirtualClientBackend, clock=sensor.host_clock)
-
-    def hook(exercise: str, side: str):
-        sensor.wearer_does(exercise, side)
-        return sensor.finished.wait()
-
-    plan = Plan([(i.exercise, i.side) for i, _ in wearer.simulated.session.sets])
-    recorder = Recorder(driver, folder, ScriptedUI(), wearer=hook)
-    session = await recorder.run(plan)
+    session, driver = await record_virtual(sensor, folder)
     return session, sensor, driver
 
 

@@ -15,19 +15,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hipsense.ble.fake_backend import VirtualClientBackend, VirtualScannerBackend, advertise
 from hipsense.ble.virtual import VirtualSensor, VirtualWearer
 from hipsense.cli import main
-from hipsense.devices.hipsense import HipsenseDriver, scan
 from hipsense.errors import HipsenseError
 from hipsense.io import read_session, write_session
-from hipsense.live.view import ScriptedUI
 from hipsense.protocol.codec import encode_packet
 from hipsense.record.assemble import RAW_LOG_FILE, session_from_log
 from hipsense.record.rawlog import (
     MAGIC, MAGIC_V1, RECORD_OVERHEAD, RawLogWriter, encode_record, read_rawlog,
 )
-from hipsense.record.recorder import Plan, Recorder
+from tests.virtual_recording import record_virtual
 from hipsense.sim import SessionSpec, programme_sets
 
 SET_FILES = [f"set{i:02d}.csv" for i in range(1, 7)]
@@ -35,17 +32,7 @@ FILES = ["calibration.csv", *SET_FILES]
 
 
 async def _record(wearer: VirtualWearer, folder: Path) -> None:
-    sensor = VirtualSensor(wearer)
-    advertise(sensor)
-    found = await scan(0.05, backend=VirtualScannerBackend)
-    driver = HipsenseDriver(found[0][1], backend=VirtualClientBackend, clock=sensor.host_clock)
-
-    def hook(exercise: str, side: str):
-        sensor.wearer_does(exercise, side)
-        return sensor.finished.wait()
-
-    plan = Plan([(i.exercise, i.side) for i, _ in wearer.simulated.session.sets])
-    await Recorder(driver, folder, ScriptedUI(), wearer=hook).run(plan)
+    await record_virtual(VirtualSensor(wearer), folder)
 
 
 @pytest.fixture(scope="module")

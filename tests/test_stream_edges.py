@@ -11,17 +11,15 @@ import asyncio
 import pytest
 
 import hipsense.ble.virtual as virtual
-from hipsense.ble.fake_backend import VirtualClientBackend, VirtualScannerBackend, advertise
 from hipsense.ble.virtual import Faults, VirtualSensor, VirtualWearer
 from hipsense.cli import main
-from hipsense.devices.hipsense import HipsenseDriver, scan
 from hipsense.io import read_session
-from hipsense.live.view import ScriptedUI
 from hipsense.protocol.codec import DATA_UUID
 from hipsense.protocol.commands import Op
 from hipsense.record.assemble import RAW_LOG_FILE, session_from_log
 from hipsense.record.rawlog import read_rawlog
-from hipsense.record.recorder import Plan, Recorder
+from tests.virtual_recording import record_virtual
+from hipsense.record.recorder import Plan
 from hipsense.sim import SessionSpec, programme_sets
 
 
@@ -69,15 +67,7 @@ class EdgeLossSensor(VirtualSensor):
 
 
 async def _record(sensor: VirtualSensor, folder, plan: Plan):
-    advertise(sensor)
-    found = await scan(0.05, backend=VirtualScannerBackend)
-    driver = HipsenseDriver(found[0][1], backend=VirtualClientBackend, clock=sensor.host_clock)
-
-    def hook(exercise: str, side: str):
-        sensor.wearer_does(exercise, side)
-        return sensor.finished.wait()
-
-    return await Recorder(driver, folder, ScriptedUI(), wearer=hook).run(plan)
+    return (await record_virtual(sensor, folder, plan))[0]
 
 
 def _wearer(exercises=("hip_bridge", "clamshell"), seed: int = 9) -> VirtualWearer:

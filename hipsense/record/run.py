@@ -87,7 +87,8 @@ async def _record(args: RecordArgs) -> Session:
                                 "close")
         if found:
             info = found[0][0]
-            ui.say(f"Found {shown(info.name)} ({info.family}, {shown(info.address)}, {info.rssi_dbm} dBm).")
+            ui.say(f"Found {shown(info.name)} ({info.family}, {shown(info.address)}, "
+                   f"{info.rssi_dbm} dBm).")
             driver = driver_for(info.family, found[0][1])
         else:
             ui.say("[bold]No hipsense sensor found: recording from the virtual sensor "
