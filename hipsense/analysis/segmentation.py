@@ -54,6 +54,9 @@ EDGE_FRACTION = 0.1
 #: A rep smaller than this fraction of the typical rep counts only among full
 #: reps; none smaller than MIN_REP_FRACTION counts (sway at home).
 FULL_REP_FRACTION, MIN_REP_FRACTION = 0.35, 0.15
+#: Reps that rise and fall once: home is a level at least this share of the
+#: rests between peaks reach.
+HOME_SHARE = 0.4
 #: A hold starts (ends) only once no wobble follows (precedes) within this (s).
 SETTLE_S = 2.0
 #: Bursts of movement closer than this (s) are one way into a stretch.
@@ -259,7 +262,9 @@ def find_reps(time_s: np.ndarray, m: np.ndarray, up: np.ndarray, rate_dps: np.nd
     own posture (see :func:`posture_span`); ``min_rep_deg``: the smallest
     movement that can be a rep in this posture; ``depth_m``: for squats, how far
     the pelvis is lowered (see :func:`depth_reps`): where it is known, the
-    movement's peaks within one lowering are one rep. A first noise floor comes from the
+    movement's peaks within one lowering are one rep. Without it, the
+    movement rises and falls once per rep, so most rests between its peaks
+    are at home. A first noise floor comes from the
     quietest samples; the spread of the rests between the reps found with it
     gives the final one, and the reps are found again when it is higher.
     """
@@ -267,7 +272,9 @@ def find_reps(time_s: np.ndarray, m: np.ndarray, up: np.ndarray, rate_dps: np.nd
     ms = uniform_filter1d(m, samples_for(time_s, 0.1), mode="nearest")
     noise = noise_floor_deg(time_s, m, rate_dps, span)
     lowering = depth_reps(time_s, depth_m, span) if depth_m is not None else None
-    reps, home, typical = _reps_over_floor(time_s, ms, span, noise, min_rep_deg, lowering)
+    one_hump = depth_m is None
+    reps, home, typical = _reps_over_floor(time_s, ms, span, noise, min_rep_deg, lowering,
+                                           one_hump)
     # the noise at home: the spread of what lies outside the reps and near home
     # (a rep missed at first must not pass for sway)
     outside = np.ones(hi - lo, dtype=bool)
@@ -281,7 +288,7 @@ def find_reps(time_s: np.ndarray, m: np.ndarray, up: np.ndarray, rate_dps: np.nd
         at_rest = robust_sd(rest)
         if at_rest > 1.2 * noise:
             reps, home, typical = _reps_over_floor(time_s, ms, span, at_rest, min_rep_deg,
-                                                   lowering)
+                                                   lowering, one_hump)
         noise = max(noise, at_rest)
         # a rep rises clearly above where the pelvis rests, not only above the
         # troughs of its sway
@@ -295,15 +302,16 @@ def find_reps(time_s: np.ndarray, m: np.ndarray, up: np.ndarray, rate_dps: np.nd
 
 def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, span: tuple[int, int],
                      noise: float, min_rep_deg: float,
-                     lowering: Lowering | None = None
+                     lowering: Lowering | None = None, one_hump: bool = False
                      ) -> tuple[list[RepWindow], float, float]:
     """(reps, home level, typical excursion) for a given noise floor (deg);
-    ``lowering``: the squat's reps by the pelvis's height (:func:`depth_reps`)."""
+    ``lowering``: the squat's reps by the pelvis's height (:func:`depth_reps`);
+    ``one_hump``: a rep rises and falls once (see :func:`_home_and_top`)."""
     lo, hi = span
     seg = ms[lo:hi]
     floor = max(min_rep_deg, NOISE_FACTOR * noise)
     peaks, _ = find_peaks(seg, prominence=floor, distance=samples_for(time_s, 0.4))
-    home, top = _home_and_top(seg, peaks)
+    home, top = _home_and_top(seg, peaks, one_hump)
     typical = top - home
     reps: list[RepWindow] = []
     if not peaks.size or typical < floor:
@@ -355,7 +363,8 @@ def _time_above_half(time_s: np.ndarray, ms: np.ndarray, rep: RepWindow, home: f
     return float(np.diff(time_s[inside])[above[:-1]].sum())
 
 
-def _home_and_top(seg: np.ndarray, peaks: np.ndarray) -> tuple[float, float]:
+def _home_and_top(seg: np.ndarray, peaks: np.ndarray, one_hump: bool = False
+                  ) -> tuple[float, float]:
     """(home level, typical top level) of the movement signal.
 
     The top is the median of the upper half of the peaks. Home is where the
@@ -364,6 +373,9 @@ def _home_and_top(seg: np.ndarray, peaks: np.ndarray) -> tuple[float, float]:
     members, the lowest is home unless the pelvis clearly stays longer per
     visit in another: the rests between reps, not the brief dips inside a
     lunge or a deep squat, nor the turning points of overshoots below home.
+    ``one_hump``: a rep rises and falls once, so home is a level that a good
+    part (:data:`HOME_SHARE`) of the rests reach, not a dip below home after a
+    fidget or one overshoot.
     """
     if peaks.size == 0:
         return float(np.percentile(seg, 10)), float(np.percentile(seg, 10))
@@ -380,6 +392,9 @@ def _home_and_top(seg: np.ndarray, peaks: np.ndarray) -> tuple[float, float]:
     clusters = [c for c in np.split(np.arange(levels.size), cuts)
                 if c.size >= max(2, int(np.ceil(0.15 * levels.size)))
                 and levels[c[0]] <= levels[0] + 0.5 * span]
+    if one_hump:
+        common = [c for c in clusters if c.size >= HOME_SHARE * levels.size]
+        clusters = common or clusters
     if clusters:
         # the lowest cluster, unless the pelvis clearly stays longer per visit
         # in a higher one (rests above the turning points of overshoots)
