@@ -586,7 +586,19 @@ def find_hold(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray, rate_dps:
     first = seg_up[:samples_for(time_s, 1.0)].mean(axis=0)
     dist = _angle_deg(seg_up, np.broadcast_to(held, seg_up.shape))
     away = float(_angle_deg(first[None, :], held[None, :])[0])
-    near = _bridge(dist <= max(2.0, min(0.4 * away, 5.0)), samples_for(time_s, 1.0))
+    # near the hold: within a tolerance of it, or still after an adjustment
+    # that keeps the stretch (up to twice that away, and over half as far from
+    # the last rest before the hold as the hold is)
+    tol = max(2.0, min(0.4 * away, 5.0))
+    near = dist <= tol
+    rested = runs(quiet[:a] & ~near[:a])
+    if rested:
+        x, y = rested[-1]
+        before = seg_up[max(x, y - samples_for(time_s, 1.0)):y].mean(axis=0)
+        way_in = _angle_deg(held[None, :], before[None, :])[0]
+        from_rest = _angle_deg(seg_up, np.broadcast_to(before, seg_up.shape))
+        near |= (dist <= 2.0 * tol) & (from_rest >= 0.5 * way_in) & quiet
+    near = _bridge(near, samples_for(time_s, 1.0))
     centre = (a + b) // 2
     ra, rb = next(((x, y) for x, y in runs(near) if x <= centre < y), (a, b))
     # a slow drift or a small adjustment that stays is part of the hold
