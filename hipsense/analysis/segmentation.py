@@ -23,7 +23,9 @@ only a second or two. It is where the pelvis returns between reps.
   (a lunge's step forward, descent and step back): the movement's peaks within
   one lowering of the pelvis's height are one rep (:func:`depth_reps`).
 - The reference (measurements.md): the quiet period at home just before the
-  first rep.
+  first rep. The first rep starts no earlier than the end of the last still
+  second before it, whatever its level (reps that sink below the start after
+  each, never resting at home, must not take the still start into rep 1).
 
 A stretch's hold is the longest stable posture of the set; its edges are where
 the movement settles to the hold's own level of motion, measured inside it;
@@ -273,8 +275,8 @@ def find_reps(time_s: np.ndarray, m: np.ndarray, up: np.ndarray, rate_dps: np.nd
     noise = noise_floor_deg(time_s, m, rate_dps, span)
     lowering = depth_reps(time_s, depth_m, span) if depth_m is not None else None
     one_hump = depth_m is None
-    reps, home, typical = _reps_over_floor(time_s, ms, span, noise, min_rep_deg, lowering,
-                                           one_hump)
+    reps, home, typical = _reps_over_floor(time_s, ms, rate_dps, span, noise, min_rep_deg,
+                                           lowering, one_hump)
     # the noise at home: the spread of what lies outside the reps and near home
     # (a rep missed at first must not pass for sway)
     outside = np.ones(hi - lo, dtype=bool)
@@ -287,8 +289,8 @@ def find_reps(time_s: np.ndarray, m: np.ndarray, up: np.ndarray, rate_dps: np.nd
     if rest.size >= samples_for(time_s, 1.0):
         at_rest = robust_sd(rest)
         if at_rest > 1.2 * noise:
-            reps, home, typical = _reps_over_floor(time_s, ms, span, at_rest, min_rep_deg,
-                                                   lowering, one_hump)
+            reps, home, typical = _reps_over_floor(time_s, ms, rate_dps, span, at_rest,
+                                                   min_rep_deg, lowering, one_hump)
         noise = max(noise, at_rest)
         # a rep rises clearly above where the pelvis rests, not only above the
         # troughs of its sway
@@ -300,8 +302,8 @@ def find_reps(time_s: np.ndarray, m: np.ndarray, up: np.ndarray, rate_dps: np.nd
     return reps, Rest(reference, found, noise, max(typical, 0.0))
 
 
-def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, span: tuple[int, int],
-                     noise: float, min_rep_deg: float,
+def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, rate_dps: np.ndarray,
+                     span: tuple[int, int], noise: float, min_rep_deg: float,
                      lowering: Lowering | None = None, one_hump: bool = False
                      ) -> tuple[list[RepWindow], float, float]:
     """(reps, home level, typical excursion) for a given noise floor (deg);
@@ -322,8 +324,10 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, span: tuple[int, int],
                           samples_for(time_s, 1.0))
     if lowering is not None:
         groups = _group_by_lowering(groups, lowering, lo)
-    bounds = [0] + [int(np.argmin(seg[a[-1]:b[0] + 1])) + a[-1]
-                    for a, b in zip(groups[:-1], groups[1:])] + [len(seg) - 1]
+    bounds = [_still_until(time_s[lo:hi], seg, rate_dps[lo:hi], home, groups[0][0])
+              if groups else 0]
+    bounds += [int(np.argmin(seg[a[-1]:b[0] + 1])) + a[-1]
+               for a, b in zip(groups[:-1], groups[1:])] + [len(seg) - 1]
     windows = [_window(time_s[lo:hi], seg, home, g, bounds[i], bounds[i + 1])
                for i, g in enumerate(groups)]
     t = time_s[lo:hi]
@@ -353,6 +357,20 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, span: tuple[int, int],
         if lasting[-1] < 0.5 * np.median(lasting[:-1]):
             reps = reps[:-1]
     return reps, home, typical
+
+
+def _still_until(t: np.ndarray, seg: np.ndarray, rate_dps: np.ndarray, home: float,
+                 peak: int) -> int:
+    """Where the last still second before the first rep leaves for its peak
+    ends (0 when there is none): the rep starts no earlier, whatever the
+    level it leaves (a pelvis still a little above where it later rests
+    between reps)."""
+    low = np.flatnonzero(seg[:peak] <= home + 0.5 * (seg[peak] - home))
+    if not low.size:
+        return 0
+    still = rate_dps[:low[-1] + 1] <= 2.0 * float(np.percentile(rate_dps, 25))
+    long_runs = [r for r in runs(still) if t[r[1] - 1] - t[r[0]] >= 1.0]
+    return long_runs[-1][1] - 1 if long_runs else 0
 
 
 def _time_above_half(time_s: np.ndarray, ms: np.ndarray, rep: RepWindow, home: float
