@@ -26,7 +26,7 @@ from hipsense.analysis.motion import (
 from hipsense.analysis.orientation import gravity_up, gravity_up_segments
 from hipsense.analysis.results import Flag, Hold, Rep, SessionResult, SetResult
 from hipsense.analysis.segmentation import (
-    Rest, RepWindow, find_hold, find_reps, movement_signal, posture_span,
+    MAX_BRIDGE_S, Rest, RepWindow, find_hold, find_reps, movement_signal, posture_span,
 )
 from hipsense.exercises import EXERCISES, MIN_REP_DEG
 from hipsense.recording import Recording, Session, SetInfo
@@ -46,8 +46,6 @@ LOSS_FRACTION = 0.01
 LONG_GAP_S = 0.5
 #: Within a rep, an interval this many sample periods long is bridged by a spline.
 GAP_FILL_FACTOR = 3.0
-#: A rep with a longer gap (s) is counted but not measured: its top may be lost.
-MAX_BRIDGE_S = 0.5
 #: A set's own gyroscope offset needs this much quiet time (s) in runs of 0.5 s.
 MIN_OFFSET_QUIET_S = 2.0
 

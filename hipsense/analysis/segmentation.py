@@ -51,6 +51,9 @@ NOISE_FACTOR = 3.0
 #: SPLIT_FRACTION of the smaller one's excursion, one rep above HUMP_FRACTION
 #: (see :func:`_group_peaks` for the dips in between).
 SPLIT_FRACTION, HUMP_FRACTION = 0.25, 0.6
+#: A rep with a longer gap in the data (s) is counted but not measured: its
+#: top may be lost.
+MAX_BRIDGE_S = 0.5
 #: A rep's start and end: where it is this fraction of its excursion from home.
 EDGE_FRACTION = 0.1
 #: A rep smaller than this fraction of the typical rep counts only among full
@@ -331,7 +334,12 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, rate_dps: np.ndarray,
     windows = [_window(time_s[lo:hi], seg, home, g, bounds[i], bounds[i + 1])
                for i, g in enumerate(groups)]
     t = time_s[lo:hi]
-    full = np.array([seg[w.peak] - home >= FULL_REP_FRACTION * typical for w in windows])
+    # a peak beside a long gap in the data may have lost its top in it
+    gaps = np.flatnonzero(np.diff(t) > MAX_BRIDGE_S)
+    near = samples_for(time_s, 0.15)
+    full = np.array([seg[w.peak] - home >= FULL_REP_FRACTION * typical
+                     or bool(np.any((w.peak >= gaps - near) & (w.peak <= gaps + 1 + near)))
+                     for w in windows])
     fulls = np.flatnonzero(full)
     if fulls.size:
         period = float(np.median(np.diff(t[[windows[i].start for i in fulls]]))
