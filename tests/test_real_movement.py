@@ -592,6 +592,18 @@ def test_clamshell_small_reps_in_rhythm_are_counted(realism):
         assert set(truth["small_reps"]) <= found, seed
 
 
+def test_three_quick_fidgets_before_the_first_rep_are_not_reps():
+    """The first set of the realism 2 benchmark's session 3009 on its own: three
+    weight shifts (one as large as a rep) before eight clamshells held 3.8 s
+    at the top. Each quick first "rep" is taken back in turn (the old rule took
+    back only one: 10 reps in the benchmark, 5 here)."""
+    spec = SetSpec("clamshell", "left", reps=8, hold_s=3.8, fault_deg=3.85)
+    sim, result = _run((spec,), 3009, 2.0,
+                       (("rate_hz", 200.0), ("packet_loss", 0.0288)))
+    _premise(len(sim.truth["sets"][0]["fidgets_s"]) >= 3)
+    assert result.sets[0].rep_count == 8
+
+
 def test_a_fidget_dip_or_an_overshoot_below_home_is_not_home():
     """Continuous clamshells (no rest at home) overshooting by 37 % after a
     fidgety start, at realism 2: the fidget's dip and one deep overshoot are the

@@ -62,6 +62,8 @@ FULL_REP_FRACTION, MIN_REP_FRACTION = 0.35, 0.15
 #: Reps that rise and fall once: home is a level at least this share of the
 #: rests between peaks reach.
 HOME_SHARE = 0.4
+#: At most this many quick fidgets before the first rep are not reps.
+MAX_FIDGETS = 3
 #: A hold starts (ends) only once no wobble follows (precedes) within this (s).
 SETTLE_S = 2.0
 #: Bursts of movement closer than this (s) are one way into a stretch.
@@ -319,6 +321,7 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, rate_dps: np.ndarray,
     home, top = _home_and_top(seg, peaks, one_hump)
     typical = top - home
     reps: list[RepWindow] = []
+    kept_full: list[bool] = []
     if not peaks.size or typical < floor:
         return reps, home, typical
     # sway bumps at home are not reps however prominent
@@ -354,14 +357,19 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, rate_dps: np.ndarray,
         if f or rhythm:
             reps.append(RepWindow(w.start + lo, w.top_first + lo, w.top_last + lo,
                                   w.end + lo, w.peak + lo, w.top_s))
+            kept_full.append(bool(f))
     # a first or last "rep" far quicker than the others is a fidget (a weight
     # shift before starting or after finishing), judged on the time spent
-    # above half its excursion (a fidget's slow settling does not lengthen it)
+    # above half its excursion (a fidget's slow settling does not lengthen it);
+    # (a few weight shifts before starting; the small reps between them and
+    # the first full rep go with them)
     if len(reps) >= 4:
         lasting = np.array([_time_above_half(time_s, ms, r, home) for r in reps])
-        if lasting[0] < 0.5 * np.median(lasting[1:]):
-            reps = reps[1:]
-            lasting = lasting[1:]
+        for _ in range(MAX_FIDGETS):
+            if len(reps) < 4 or lasting[0] >= 0.5 * np.median(lasting[1:]):
+                break
+            first = 1 + next((k for k, f in enumerate(kept_full[1:]) if f), 0)
+            reps, lasting, kept_full = reps[first:], lasting[first:], kept_full[first:]
         if lasting[-1] < 0.5 * np.median(lasting[:-1]):
             reps = reps[:-1]
     return reps, home, typical

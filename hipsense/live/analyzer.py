@@ -48,8 +48,8 @@ from hipsense.analysis.orientation import (
     DEFAULT_FILTER, FilterSettings, acc_trust, rotation_steps,
 )
 from hipsense.analysis.segmentation import (
-    EDGE_FRACTION, FULL_REP_FRACTION, MIN_REP_FRACTION, NOISE_FACTOR, POSTURE_DEG, SPLIT_FRACTION,
-    classify_dips, group_peaks,
+    EDGE_FRACTION, FULL_REP_FRACTION, MAX_FIDGETS, MIN_REP_FRACTION, NOISE_FACTOR, POSTURE_DEG,
+    SPLIT_FRACTION, classify_dips, group_peaks,
 )
 from hipsense.exercises import MIN_REP_DEG, Exercise, FlagRule
 
@@ -221,6 +221,7 @@ class LiveSet:
         self._fulls: list[_Rep] = []  # the full reps
         self._counted: list[_Rep] = []
         self._quick: _Rep | None = None  # a quick rep, counted once another follows
+        self._fidgets = 0  # first reps taken back as fidgets
         self._open = False
         self._start = 0  # sample number where the departure left home
         self._max_move = self._max_tilt = 0.0
@@ -658,7 +659,7 @@ class LiveSet:
         """Count a rep, as offline: a rep far quicker than the others counts only
         once another follows (the last one is a fidget after finishing), and the
         first one is taken back at the fourth if it was far quicker than them (a
-        fidget before starting)."""
+        fidget before starting; up to MAX_FIDGETS of them)."""
         if self._quick is not None:
             quick, self._quick = self._quick, None
             self._tally(quick)
@@ -668,8 +669,9 @@ class LiveSet:
             self._quick = rep
             return
         self._tally(rep)
-        if len(counted) == 4 and counted[0].above_half_s < 0.5 * float(np.median(
-                [r.above_half_s for r in counted[1:]])):
+        while len(counted) >= 4 and self._fidgets < MAX_FIDGETS and counted[0].above_half_s \
+                < 0.5 * float(np.median([r.above_half_s for r in counted[1:]])):
+            self._fidgets += 1
             first = counted.pop(0)
             st = self.state
             st.reps -= 1
