@@ -361,8 +361,8 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, rate_dps: np.ndarray,
     # a first or last "rep" far quicker than the others is a fidget (a weight
     # shift before starting or after finishing), judged on the time spent
     # above half its excursion (a fidget's slow settling does not lengthen it);
-    # (a few weight shifts before starting; the small reps between them and
-    # the first full rep go with them)
+    # up to MAX_FIDGETS weight shifts before starting are taken back in turn,
+    # each with the small reps between it and the next full rep
     if len(reps) >= 4:
         lasting = np.array([_time_above_half(time_s, ms, r, home) for r in reps])
         for _ in range(MAX_FIDGETS):

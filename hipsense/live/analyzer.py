@@ -657,9 +657,9 @@ class LiveSet:
 
     def _add(self, rep: _Rep) -> None:
         """Count a rep, as offline: a rep far quicker than the others counts only
-        once another follows (the last one is a fidget after finishing), and the
-        first one is taken back at the fourth if it was far quicker than them (a
-        fidget before starting; up to MAX_FIDGETS of them)."""
+        once another follows (the last one is a fidget after finishing), and
+        from the fourth on the first one is taken back if it was far quicker
+        than the others (a fidget before starting; up to MAX_FIDGETS of them)."""
         if self._quick is not None:
             quick, self._quick = self._quick, None
             self._tally(quick)
