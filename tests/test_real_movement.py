@@ -731,6 +731,21 @@ def test_stretch_hold_edges_after_a_wobbly_settling_within_1_s(exercise, side, r
         assert abs(hold.end_s - true["end_s"]) <= 1.0, (seed, hold.end_s - true["end_s"])
 
 
+def test_after_stepping_in_the_rest_beside_a_small_stretch_is_not_hold():
+    """A hip stretch begun standing (the set's first second is 90 deg from the
+    hold): the hold's posture is judged against the rest just before it on
+    the floor, so lying back down 5.5 deg from a small stretch is not hold
+    (measured: both edges within 0.9 s on seeds 16-21; seed 18's hold ran to
+    the end of the recording, 6.2 s late, before)."""
+    for seed in range(16, 22):
+        spec = SetSpec("hip_stretch", "right", hold_s=25.0, start="step_in", fidget=False)
+        sim, result = _run((spec,), seed, 1.0)
+        (hold,) = result.sets[0].holds
+        true = sim.truth["sets"][0]["holds"][0]
+        assert abs(hold.start_s - true["start_s"]) <= 1.0, (seed, hold.start_s - true["start_s"])
+        assert abs(hold.end_s - true["end_s"]) <= 1.0, (seed, hold.end_s - true["end_s"])
+
+
 def test_an_adjustment_that_stays_inside_a_hold_does_not_end_it():
     """Hip stretches at realism 2 (adjustments of up to 3 deg that stay, in most
     holds): the hold's end is where the runner comes out, not the adjustment

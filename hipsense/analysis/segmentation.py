@@ -64,6 +64,8 @@ FULL_REP_FRACTION, MIN_REP_FRACTION = 0.35, 0.15
 HOME_SHARE = 0.4
 #: At most this many quick fidgets before the first rep are not reps.
 MAX_FIDGETS = 3
+#: A hold's posture: within this (deg) of it at least (more for larger stretches).
+MIN_HOLD_TOL_DEG = 2.0
 #: A hold starts (ends) only once no wobble follows (precedes) within this (s).
 SETTLE_S = 2.0
 #: Bursts of movement closer than this (s) are one way into a stretch.
@@ -620,18 +622,20 @@ def find_hold(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray, rate_dps:
     first = seg_up[:samples_for(time_s, 1.0)].mean(axis=0)
     dist = _angle_deg(seg_up, np.broadcast_to(held, seg_up.shape))
     away = float(_angle_deg(first[None, :], held[None, :])[0])
-    # near the hold: within a tolerance of it, or still after an adjustment
-    # that keeps the stretch (up to twice that away, and over half as far from
-    # the last rest before the hold as the hold is)
-    tol = max(2.0, min(0.4 * away, 5.0))
-    near = dist <= tol
-    rested = runs(quiet[:a] & ~near[:a])
+    # near the hold: within a tolerance of it (a part of the way in from the
+    # last rest clearly away from it, else from the set's start), or still after an
+    # adjustment that keeps the stretch (up to twice that away, and over half
+    # as far from that rest as the hold is)
+    rested = runs(quiet[:a] & (dist[:a] > 2.0 * MIN_HOLD_TOL_DEG))
     if rested:
         x, y = rested[-1]
         before = seg_up[max(x, y - samples_for(time_s, 1.0)):y].mean(axis=0)
-        way_in = _angle_deg(held[None, :], before[None, :])[0]
+        way_in = float(_angle_deg(held[None, :], before[None, :])[0])
+        tol = max(MIN_HOLD_TOL_DEG, min(0.4 * way_in, 5.0))
         from_rest = _angle_deg(seg_up, np.broadcast_to(before, seg_up.shape))
-        near |= (dist <= 2.0 * tol) & (from_rest >= 0.5 * way_in) & quiet
+        near = (dist <= tol) | ((dist <= 2.0 * tol) & (from_rest >= 0.5 * way_in) & quiet)
+    else:
+        near = dist <= max(MIN_HOLD_TOL_DEG, min(0.4 * away, 5.0))
     near = _bridge(near, samples_for(time_s, 1.0))
     centre = (a + b) // 2
     ra, rb = next(((x, y) for x, y in runs(near) if x <= centre < y), (a, b))
