@@ -617,26 +617,39 @@ def find_hold(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray, rate_dps:
         return None
     a, b = core
     seg_up = up[lo:hi]
-    n = len(seg_up)
     held = seg_up[a:b].mean(axis=0)
     first = seg_up[:samples_for(time_s, 1.0)].mean(axis=0)
     dist = _angle_deg(seg_up, np.broadcast_to(held, seg_up.shape))
     away = float(_angle_deg(first[None, :], held[None, :])[0])
-    # near the hold: within a tolerance of it (a part of the way in from the
-    # last rest clearly away from it, else from the set's start), or still after an
-    # adjustment that keeps the stretch (up to twice that away, and over half
-    # as far from that rest as the hold is)
-    rested = runs(quiet[:a] & (dist[:a] > 2.0 * MIN_HOLD_TOL_DEG))
-    if rested:
-        x, y = rested[-1]
-        before = seg_up[max(x, y - samples_for(time_s, 1.0)):y].mean(axis=0)
+    # near the hold: within a tolerance of it (a part of the way in, from the
+    # set's start at first, then from the rest found before getting in), or
+    # still after an adjustment that keeps the stretch (up to twice that
+    # away, and over half as far from that rest as the hold is)
+    one = samples_for(time_s, 1.0)
+    found = _hold_edges(time_s, t, seg_up, r, slow, quiet, dist, a, b, _bridge(
+        dist <= max(MIN_HOLD_TOL_DEG, min(0.4 * away, 5.0)), one))
+    if found[3]:
+        before = seg_up[found[2]].mean(axis=0)
         way_in = float(_angle_deg(held[None, :], before[None, :])[0])
-        tol = max(MIN_HOLD_TOL_DEG, min(0.4 * way_in, 5.0))
-        from_rest = _angle_deg(seg_up, np.broadcast_to(before, seg_up.shape))
-        near = (dist <= tol) | ((dist <= 2.0 * tol) & (from_rest >= 0.5 * way_in) & quiet)
-    else:
-        near = dist <= max(MIN_HOLD_TOL_DEG, min(0.4 * away, 5.0))
-    near = _bridge(near, samples_for(time_s, 1.0))
+        if way_in > 2.0 * MIN_HOLD_TOL_DEG:
+            tol = max(MIN_HOLD_TOL_DEG, min(0.4 * way_in, 5.0))
+            from_rest = _angle_deg(seg_up, np.broadcast_to(before, seg_up.shape))
+            found = _hold_edges(time_s, t, seg_up, r, slow, quiet, dist, a, b, _bridge(
+                (dist <= tol) | ((dist <= 2.0 * tol) & (from_rest >= 0.5 * way_in) & quiet),
+                one))
+    start, stop, reference, quiet_start = found
+    return start + lo, stop + lo, reference + lo, quiet_start
+
+
+def _hold_edges(time_s: np.ndarray, t: np.ndarray, seg_up: np.ndarray, r: np.ndarray,
+                slow: np.ndarray, quiet: np.ndarray, dist: np.ndarray, a: int, b: int,
+                near: np.ndarray) -> tuple[int, int, np.ndarray, bool]:
+    """:func:`find_hold`'s edges and reference (indices within the span) around
+    its core [a, b), given where the posture is ``near`` the hold's: (first
+    index, last index, reference indices, quiet start found). ``r`` and
+    ``slow``: the rate smoothed over 0.3 and 1 s; ``dist``: each sample's
+    angle (deg) from the hold's posture."""
+    n = len(seg_up)
     centre = (a + b) // 2
     ra, rb = next(((x, y) for x, y in runs(near) if x <= centre < y), (a, b))
     # a slow drift or a small adjustment that stays is part of the hold
@@ -694,13 +707,12 @@ def find_hold(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray, rate_dps:
         early = [r for r in long_enough if r[1] <= getting_in] or long_enough
         away = [r for r in early if np.median(dist[r[0]:r[1]]) > dist_level]
         x, y = away[-1] if away else max(early, key=lambda r: float(np.median(dist[r[0]:r[1]])))
-        return start + lo, stop - 1 + lo, np.arange(x + lo, y + lo), True
+        return start, stop - 1, np.arange(x, y), True
     some = [r for r in quiet_before if t[r[1] - 1] - t[r[0]] >= 0.3]
     if some:
         x, y = max(some, key=lambda r: r[1] - r[0])
-        return start + lo, stop - 1 + lo, np.arange(x + lo, y + lo), False
-    return start + lo, stop - 1 + lo, np.arange(lo, lo + min(samples_for(time_s, 1.0),
-                                                             max(start, 1))), False
+        return start, stop - 1, np.arange(x, y), False
+    return start, stop - 1, np.arange(min(samples_for(time_s, 1.0), max(start, 1))), False
 
 
 def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
