@@ -663,7 +663,7 @@ def _hold_edges(time_s: np.ndarray, t: np.ndarray, seg_up: np.ndarray, r: np.nda
     d_behind = _angle_deg(seg_up, csum[idx + 1] - csum[np.maximum(idx + 1 - w, 0)])
     inside = np.r_[d_ahead[a:max(b - w, a + 1)], d_behind[min(a + w, b - 1):b]]
     level = max(0.5, 2.0 * float(np.percentile(inside, 90)))
-    rate_level = max(0.5, 1.5 * float(np.percentile(r[a:b], 90)))
+    rate_level = max(0.5, 1.5 * float(np.percentile(r[ra:rb], 90)))
     one = samples_for(time_s, 1.0)
     restless = np.r_[0, np.cumsum(r > rate_level)]
     calm_after = restless[np.minimum(idx + one, n)] - restless[idx] == 0
