@@ -437,7 +437,13 @@ def _home_and_top(seg: np.ndarray, peaks: np.ndarray, one_hump: bool = False
         best = max(clusters, key=lambda c: np.median(stays[c]))
         if np.median(stays[best]) < 1.5 * np.median(stays[clusters[0]]):
             best = clusters[0]
-        return float(np.median(levels[best])), top
+        if one_hump:
+            return float(np.median(levels[best])), top
+        # reps with several humps: weighted by the time spent there, so the
+        # brief dips inside reps do not pull home up from the long rests when
+        # no clear gap separates their levels (split squats)
+        weight = np.cumsum(stays[best])
+        return float(levels[best][np.searchsorted(weight, 0.5 * weight[-1])]), top
     low = float(np.percentile(levels, 25))
     return float(np.median(levels[levels <= low + 0.25 * (top - low)])), top
 
