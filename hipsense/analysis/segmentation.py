@@ -634,8 +634,9 @@ def find_hold(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray, rate_dps:
     one = samples_for(time_s, 1.0)
     found = _hold_edges(time_s, t, seg_up, r, slow, quiet, dist, a, b, _bridge(
         dist <= max(MIN_HOLD_TOL_DEG, min(0.4 * away, 5.0)), one))
-    if found[3]:
-        before = seg_up[found[2]].mean(axis=0)
+    _, _, reference, quiet_start = found
+    if quiet_start:
+        before = seg_up[reference].mean(axis=0)
         way_in = float(_angle_deg(held[None, :], before[None, :])[0])
         if way_in > 2.0 * MIN_HOLD_TOL_DEG:
             tol = max(MIN_HOLD_TOL_DEG, min(0.4 * way_in, 5.0))
