@@ -83,6 +83,8 @@ MAX_NOISE_FRACTION = 0.35
 #: DEPTH_MARGIN_S (a lunge's step forward before going down).
 DEPTH_FRACTION, MIN_REP_DEPTH_M = 0.5, 0.03
 DEPTH_EDGE_FRACTION, DEPTH_MARGIN_S = 0.15, 1.5
+#: Two lowerings closer than this fraction of the median spacing are one.
+CLOSE_LOWERING_FRACTION = 0.5
 #: A lowering counts where the height is known at its deepest point and over
 #: at least this fraction of it.
 KNOWN_FRACTION = 0.7
@@ -236,6 +238,15 @@ def depth_reps(time_s: np.ndarray, depth_m: np.ndarray, span: tuple[int, int]
     typical = float(np.median(prominence[prominence >= np.median(prominence)]))
     keep = prominence >= DEPTH_FRACTION * typical
     peaks, prominence = peaks[keep], prominence[keep]
+    # two lowerings far closer together than the set's rhythm are one rep's
+    # (a split squat's wobble at the bottom): the shallower goes
+    while peaks.size > 2:
+        spacing = np.diff(peaks)
+        k = int(np.argmin(spacing))
+        if spacing[k] >= CLOSE_LOWERING_FRACTION * np.median(spacing):
+            break
+        drop = k if prominence[k] < prominence[k + 1] else k + 1
+        peaks, prominence = np.delete(peaks, drop), np.delete(prominence, drop)
     # between two lowerings: the middle of the stretch where the pelvis is up
     highs = []
     for k, (a, b) in enumerate(zip(peaks[:-1], peaks[1:])):
@@ -320,7 +331,8 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, rate_dps: np.ndarray,
     seg = ms[lo:hi]
     floor = max(min_rep_deg, NOISE_FACTOR * noise)
     peaks, _ = find_peaks(seg, prominence=floor, distance=samples_for(time_s, 0.4))
-    home, top = _home_and_top(seg, peaks, one_hump)
+    start_level = _start_level(time_s[lo:hi], seg, rate_dps[lo:hi], peaks)
+    home, top = _home_and_top(seg, peaks, one_hump, start_level)
     typical = top - home
     reps: list[RepWindow] = []
     kept_full: list[bool] = []
@@ -329,7 +341,7 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, rate_dps: np.ndarray,
     # sway bumps at home are not reps however prominent
     peaks = peaks[seg[peaks] - home >= max(floor, MIN_REP_FRACTION * typical)]
     groups = _group_peaks(seg, peaks, home, max(1.5 * noise, 0.25 * floor),
-                          samples_for(time_s, 1.0))
+                          samples_for(time_s, 1.0), one_hump)
     if lowering is not None:
         groups = _group_by_lowering(groups, lowering, lo)
     bounds = [_still_until(time_s[lo:hi], seg, rate_dps[lo:hi], home, groups[0][0])
@@ -351,10 +363,11 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, rate_dps: np.ndarray,
                        ) if fulls.size > 1 else np.inf
         duration = float(np.median([t[windows[i].end] - t[windows[i].start] for i in fulls]))
     for i, (w, f) in enumerate(zip(windows, full)):
-        # a small rep counts in the set's rhythm: among full reps, or just after
-        # the last one (tiring); before the first it is a fidget
+        # a small rep counts in the set's rhythm: among full reps, or after the
+        # last one (tiring), each in step with the rep before it; before the
+        # first it is a fidget
         rhythm = fulls.size and (fulls[0] < i < fulls[-1] or (
-            i > fulls[-1] and t[w.start] - t[windows[fulls[-1]].start] <= 1.5 * period
+            i > fulls[-1] and reps and t[w.start] - time_s[reps[-1].start] <= 1.5 * period
             and t[w.end] - t[w.start] >= 0.5 * duration))
         if f or rhythm:
             reps.append(RepWindow(w.start + lo, w.top_first + lo, w.top_last + lo,
@@ -386,9 +399,29 @@ def _still_until(t: np.ndarray, seg: np.ndarray, rate_dps: np.ndarray, home: flo
     low = np.flatnonzero(seg[:peak] <= home + 0.5 * (seg[peak] - home))
     if not low.size:
         return 0
-    still = rate_dps[:low[-1] + 1] <= 2.0 * float(np.percentile(rate_dps, 25))
-    long_runs = [r for r in runs(still) if t[r[1] - 1] - t[r[0]] >= 1.0]
+    long_runs = _still_runs(t, rate_dps, low[-1] + 1)
     return long_runs[-1][1] - 1 if long_runs else 0
+
+
+def _start_level(t: np.ndarray, seg: np.ndarray, rate_dps: np.ndarray, peaks: np.ndarray
+                 ) -> float | None:
+    """The level of the last still stretch (:func:`_still_runs`) before the
+    signal leaves for the first of the larger peaks (a fidget may come first),
+    or None."""
+    big = peaks[seg[peaks] >= np.median(seg[peaks])] if peaks.size else peaks
+    if not big.size:
+        return None
+    p = int(big[0])
+    low = np.flatnonzero(seg[:p] <= 0.5 * (seg[p] + seg[:p + 1].min()))
+    still = _still_runs(t, rate_dps, int(low[-1]) + 1) if low.size else []
+    return float(np.median(seg[slice(*still[-1])])) if still else None
+
+
+def _still_runs(t: np.ndarray, rate_dps: np.ndarray, stop: int) -> list[tuple[int, int]]:
+    """The still stretches of at least 1 s before sample ``stop``, [start, stop):
+    the pelvis turning slower than twice the set's 25th percentile rate."""
+    still = rate_dps[:stop] <= 2.0 * float(np.percentile(rate_dps, 25))
+    return [r for r in runs(still) if t[r[1] - 1] - t[r[0]] >= 1.0]
 
 
 def _time_above_half(time_s: np.ndarray, ms: np.ndarray, rep: RepWindow, home: float
@@ -399,8 +432,8 @@ def _time_above_half(time_s: np.ndarray, ms: np.ndarray, rep: RepWindow, home: f
     return float(np.diff(time_s[inside])[above[:-1]].sum())
 
 
-def _home_and_top(seg: np.ndarray, peaks: np.ndarray, one_hump: bool = False
-                  ) -> tuple[float, float]:
+def _home_and_top(seg: np.ndarray, peaks: np.ndarray, one_hump: bool = False,
+                  start_level: float | None = None) -> tuple[float, float]:
     """(home level, typical top level) of the movement signal.
 
     The top is the median of the upper half of the peaks. Home is where the
@@ -411,7 +444,9 @@ def _home_and_top(seg: np.ndarray, peaks: np.ndarray, one_hump: bool = False
     lunge or a deep squat, nor the turning points of overshoots below home.
     ``one_hump``: a rep rises and falls once, so home is a level that a good
     part (:data:`HOME_SHARE`) of the rests reach, not a dip below home after a
-    fidget or one overshoot.
+    fidget or one overshoot. ``start_level``: where the pelvis was still
+    before the first peak; a cluster of rests at that level is home (reps that
+    overshoot below home and go straight into the next one turn lower).
     """
     if peaks.size == 0:
         return float(np.percentile(seg, 10)), float(np.percentile(seg, 10))
@@ -428,9 +463,13 @@ def _home_and_top(seg: np.ndarray, peaks: np.ndarray, one_hump: bool = False
     clusters = [c for c in np.split(np.arange(levels.size), cuts)
                 if c.size >= max(2, int(np.ceil(0.15 * levels.size)))
                 and levels[c[0]] <= levels[0] + 0.5 * span]
+    at_start = [c for c in clusters if start_level is not None
+                and levels[c[0]] - 0.1 * span <= start_level <= levels[c[-1]] + 0.1 * span]
     if one_hump:
         common = [c for c in clusters if c.size >= HOME_SHARE * levels.size]
         clusters = common or clusters
+    if at_start:
+        clusters = at_start[:1]
     if clusters:
         # the lowest cluster, unless the pelvis clearly stays longer per visit
         # in a higher one (rests above the turning points of overshoots)
@@ -489,7 +528,7 @@ def group_peaks(peaks: np.ndarray, split: np.ndarray) -> list[list[int]]:
 
 
 def _group_peaks(seg: np.ndarray, peaks: np.ndarray, home: float, near_home: float,
-                 tail: int) -> list[list[int]]:
+                 tail: int, one_hump: bool = False) -> list[list[int]]:
     """Peaks grouped into reps.
 
     Between consecutive peaks, the valley's height above home as a fraction of
@@ -497,7 +536,9 @@ def _group_peaks(seg: np.ndarray, peaks: np.ndarray, home: float, near_home: flo
     ``near_home``) the pelvis came home, two reps; above HUMP_FRACTION a wobble
     at the top, one rep; in between a dip that is the set's rep shape when reps
     with more than one peak are common in the set (double-humped squats,
-    lunges), else two reps.
+    lunges), else two reps. ``one_hump``: reps rise and fall once, so such a
+    dip always parts two reps (a few overshooting reps must not make a
+    clamshell set look double-humped).
     A rep must leave from home (a set that starts above home, before stepping
     into position, has no rep until it has been home) and come back, unless the
     recording ends within ``tail`` samples of its top.
@@ -507,7 +548,7 @@ def _group_peaks(seg: np.ndarray, peaks: np.ndarray, home: float, near_home: flo
     dips = np.array([_valley_level(seg[p:q + 1])[0] - home
                      for p, q in zip(peaks[:-1], peaks[1:])])
     home_again, deep = classify_dips(dips, seg[peaks] - home, near_home)
-    humped = (~home_again).sum() >= 0.5 * max(home_again.sum(), 1)
+    humped = not one_hump and (~home_again).sum() >= 0.5 * max(home_again.sum(), 1)
     groups = group_peaks(peaks, home_again | (deep & ~humped))
     # the first rep leaves from home
     before = seg[:groups[0][0] + 1].min() - home
@@ -524,18 +565,28 @@ def _group_peaks(seg: np.ndarray, peaks: np.ndarray, home: float, near_home: flo
 
 def _group_by_lowering(groups: list[list[int]], lowering: Lowering, lo: int
                        ) -> list[list[int]]:
-    """The peaks' groups (indices from ``lo``) with consecutive groups merged
-    when they lie in one lowering of the pelvis (where its height is known):
-    a lunge's step forward, its descent and its step back are one rep even
-    when the tilt comes near home between them."""
+    """The peaks' groups (indices from ``lo``) regrouped by the lowerings of
+    the pelvis (where its height is known): consecutive groups in one lowering
+    are merged (a lunge's step forward, its descent and its step back are one
+    rep even when the tilt comes near home between them), and a group across
+    two lowerings is split between them (squats that go straight into the next
+    one, the tilt not quite coming home between them)."""
     which = np.full(lowering.known.size, -1)
     for k, r in enumerate(lowering.reps):
         if r.known:
             which[r.start - lo:r.stop - lo] = k
     which[~lowering.known] = -1  # a peak where the height is unknown stays apart
+    split: list[list[int]] = []
+    for g in groups:
+        split.append([g[0]])
+        for p, q in zip(g[:-1], g[1:]):
+            if which[p] != which[q] and which[p] >= 0 and which[q] >= 0:
+                split.append([q])
+            else:
+                split[-1].append(q)
     out: list[list[int]] = []
     seen: list[set[int]] = []
-    for g in groups:
+    for g in split:
         labels = {int(which[p]) for p in g}
         # a group across two lowerings, or where the height is unknown, stays
         if out and len(labels) == 1 and labels == seen[-1] and -1 not in labels:

@@ -221,6 +221,7 @@ class LiveSet:
         self._fulls: list[_Rep] = []  # the full reps
         self._counted: list[_Rep] = []
         self._quick: _Rep | None = None  # a quick rep, counted once another follows
+        self._last: _Rep | None = None  # the last rep added (counted or quick)
         self._fidgets = 0  # first reps taken back as fidgets
         self._open = False
         self._start = 0  # sample number where the departure left home
@@ -624,20 +625,22 @@ class LiveSet:
     def _group(self, ms: np.ndarray, peaks: np.ndarray) -> list[list[int]]:
         """Peaks grouped into reps, as offline: two reps when the dip between
         them comes home, one above HUMP_FRACTION, and in between one when reps
-        with more than one peak are common in the set (its rep shape)."""
+        with more than one peak are common in a squat set (its rep shape)."""
         exc = ms[peaks]
         dips = np.array([ms[p:q + 1].min() for p, q in zip(peaks[:-1], peaks[1:])])
         near = max(1.5 * self._noise, 0.25 * self._floor)
         home_again, deep = classify_dips(dips, exc, near)
         self._home_again += int(home_again.sum())
         self._humps += int((~home_again).sum())
-        humped = self._humps >= 0.5 * max(self._home_again, 1)
+        humped = (self.ex.rep_lowers_pelvis
+                  and self._humps >= 0.5 * max(self._home_again, 1))
         return group_peaks(peaks, home_again | (deep & ~humped))
 
     def _count(self, rep: _Rep) -> None:
         """A rep judged: a full one counts (with the small ones since the
         previous full one); a small one counts when it keeps the set's rhythm
-        right after the last full rep, else when another full rep follows."""
+        after the last full rep (in step with the rep before it), else when
+        another full rep follows."""
         if rep.top >= FULL_REP_FRACTION * self._typical:
             done = (self._small if self._fulls else []) + [rep]
             self._small = []
@@ -649,8 +652,8 @@ class LiveSet:
             period = float(np.median(np.diff([r.start_s for r in fulls]))) \
                 if len(fulls) > 1 else np.inf
             lasting = float(np.median([r.lasting_s for r in fulls]))
-            if (rep.start_s - fulls[-1].start_s <= 1.5 * period
-                    and rep.lasting_s >= 0.5 * lasting):
+            last = self._last.start_s if self._last is not None else fulls[-1].start_s
+            if rep.start_s - last <= 1.5 * period and rep.lasting_s >= 0.5 * lasting:
                 self._add(rep)
             else:
                 self._small.append(rep)
@@ -660,6 +663,7 @@ class LiveSet:
         once another follows (the last one is a fidget after finishing), and
         from the fourth on the first one is taken back if it was far quicker
         than the others (a fidget before starting; up to MAX_FIDGETS of them)."""
+        self._last = rep
         if self._quick is not None:
             quick, self._quick = self._quick, None
             self._tally(quick)
