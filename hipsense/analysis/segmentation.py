@@ -69,7 +69,7 @@ MIN_HOLD_TOL_DEG = 2.0
 #: A hold starts (ends) only once no wobble follows (precedes) within this (s).
 SETTLE_S = 2.0
 #: Bursts of movement closer than this (s) are one way into a stretch.
-GETTING_IN_GAP_S = 2.5
+GETTING_IN_GAP_S = 2.0
 #: Getting into a stretch: its largest movement is within this (s) of the hold.
 GETTING_IN_S = 5.0
 #: The quiet start at home: found when at least this long (s).
@@ -756,7 +756,13 @@ def _hold_edges(time_s: np.ndarray, t: np.ndarray, seg_up: np.ndarray, r: np.nda
     if big.size:
         apart = np.flatnonzero(np.diff(t[big]) > GETTING_IN_GAP_S)
         getting_in = int(big[apart[-1] + 1]) if apart.size else int(big[0])
-    quiet_before = runs(calm & ((np.arange(start) < getting_in) | (dist[:start] > dist_level)))
+    # a quiet moment near the hold's posture is a pause on the way in, unless
+    # the pelvis left that posture again before the hold (a rest beside a
+    # small stretch, then the way in)
+    left_after = np.r_[np.maximum.accumulate(dist[:start][::-1])[::-1][1:], 0.0] \
+        > 2.0 * dist_level if start > 0 else np.zeros(0, bool)
+    quiet_before = runs(calm & ((np.arange(start) < getting_in) | (dist[:start] > dist_level)
+                                | left_after))
     long_enough = [r for r in quiet_before if t[r[1] - 1] - t[r[0]] >= MIN_REFERENCE_S - 0.05]
     if long_enough:
         # before getting in if there is one there (not a pause on the way in):
