@@ -76,9 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
                           "weeks (right side improving), one folder per session")
     sim.add_argument("--force", action="store_true",
                      help="write into session folders that already exist")
-    sim.add_argument("--from-mocap", type=Path, metavar="FILE.amc", default=None,
-                     help="instead of modelled motion, replay a CMU motion-capture trial's "
-                          "KneeRaise and Squat segments (no calibration)")
+    sim.add_argument("--from-mocap", type=Path, nargs="+", metavar="FILE", default=None,
+                     help="instead of modelled motion, replay real motion capture (no "
+                          "calibration): a CMU trial's KneeRaise and Squat segments "
+                          "(FILE.amc), or UI-PRMD takes as knee drives, one set per take "
+                          "(any file of each take, e.g. m02_s01_e01_positions.txt.gz)")
     sim.add_argument("--labels", type=Path, metavar="FILE.txt", default=None,
                      help="--from-mocap: action labels, one per 0.1 s (default: "
                           "../truelabels/<stem>.txt beside the AMC file's folder)")
@@ -245,10 +247,24 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         if args.history is not None or args.exercises or getattr(args, "realism", 0.0):
             raise HipsenseError("--from-mocap replays recorded motion with its sets from the "
                                 "labels: drop --history, --exercises and --realism")
+        amc = [p for p in args.from_mocap if p.suffix.lower() == ".amc"]
+        if amc and len(args.from_mocap) > 1:
+            raise HipsenseError("--from-mocap takes one CMU trial (FILE.amc) at a time, or "
+                                "UI-PRMD takes")
+        if args.labels is not None and not amc:
+            raise HipsenseError("--labels is for a CMU trial (FILE.amc)")
         _refuse_existing(args.out, args.force)
-        mocap = simulate_mocap_session(args.from_mocap, args.labels, seed=args.seed,
-                                       rate_hz=args.rate_hz, packet_loss=args.packet_loss,
-                                       mounting=args.mounting)
+        if amc:
+            mocap = simulate_mocap_session(amc[0], args.labels, seed=args.seed,
+                                           rate_hz=args.rate_hz, packet_loss=args.packet_loss,
+                                           mounting=args.mounting)
+        else:
+            from hipsense.sim.uiprmd import simulate_uiprmd_session
+
+            mocap = simulate_uiprmd_session(args.from_mocap, seed=args.seed,
+                                            rate_hz=args.rate_hz,
+                                            packet_loss=args.packet_loss,
+                                            mounting=args.mounting)
         write_session(mocap.session, args.out)
         write_json(mocap.truth, args.out / "truth.json")
         _print_simulated(args.out, mocap.truth)

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 from scipy.interpolate import CubicSpline
@@ -545,7 +545,18 @@ class MocapSetPlan:
     rest_held_s: tuple[float, float] = field(default=(0.0, 0.0))
 
 
-def plan_mocap_set(trial: AmcTrial, mset: MocapSet, clock_s: float) -> MocapSetPlan:
+class PoseTrial(Protocol):
+    """A recorded pelvis pose at a fixed frame rate (an AMC trial, a marker take)."""
+
+    path: Path
+    fps: float
+
+    def pelvis_orientation(self) -> Rotation: ...
+
+    def pelvis_position_m(self) -> np.ndarray: ...
+
+
+def plan_mocap_set(trial: PoseTrial, mset: MocapSet, clock_s: float) -> MocapSetPlan:
     """The set's motion starting at ``clock_s``: rest before (real, or the pose
     at ``first_s`` held), the trial from ``first_s`` to ``last_s``, rest after
     (the pose at ``last_s`` held)."""
@@ -558,9 +569,8 @@ def plan_mocap_set(trial: AmcTrial, mset: MocapSet, clock_s: float) -> MocapSetP
     t = clock_s + np.arange(idx.size) / fps
     rot = trial.pelvis_orientation()[idx]
     pos = trial.pelvis_position_m()[idx]
-    channels = {f"flexion_{s}": trial.hip_flexion_deg(s)[idx] for s in ("left", "right")}
     try:
-        motion = MocapMotion(t, rot, pos, channels)
+        motion = MocapMotion(t, rot, pos)
     except ValueError as exc:
         raise MocapError(trial.path, f"{mset.exercise} set at {mset.first_s:.1f}-"
                          f"{mset.last_s:.1f} s: {exc}") from None
@@ -650,7 +660,23 @@ def simulate_mocap_session(amc: str | Path, labels: str | Path | None = None, *,
     if not sets:
         raise MocapError(labels_path, "no KneeRaise (4) or Squat (3) segment with reps to "
                          "replay")
+    source = {"amc": amc.name, "labels": labels_path.name,
+              "database": "CMU Graphics Lab Motion Capture Database (mocap.cs.cmu.edu)",
+              "frames": trial.n, "fps": trial.fps, "pose_lowpass_hz": POSE_CUTOFF_HZ}
+    return replay_sets([(trial, s) for s in sets], source,
+                       f"CMU motion capture {amc.stem} replayed through the hipsense sensor "
+                       "model", amc.name, seed=seed, rate_hz=rate_hz, packet_loss=packet_loss,
+                       mounting=mounting, sensor_errors=sensor_errors, started_at=started_at)
 
+
+def replay_sets(sets: list[tuple[PoseTrial, MocapSet]], source: dict[str, Any], notes: str,
+                from_mocap: str, *, seed: int = 1, rate_hz: float = 104.0,
+                packet_loss: float = 0.0,
+                mounting: Mounting | Literal["random", "crooked", "nominal"] = "random",
+                sensor_errors: bool = True,
+                started_at: str = "2026-10-04T07:12:00+00:00") -> MocapSession:
+    """Record each (trial, set) through one virtual sensor into one session, with
+    its truth; ``source`` describes the recordings in ``truth.json``."""
     streams = [np.random.default_rng(s)
                for s in np.random.SeedSequence(seed).spawn(1 + len(sets))]
     sensor_rng, set_rngs = streams[0], streams[1:]
@@ -665,9 +691,6 @@ def simulate_mocap_session(amc: str | Path, labels: str | Path | None = None, *,
                else Sampler(rate_hz=rate_hz, packet_loss=packet_loss))
     clock_s = float(np.round(sensor_rng.uniform(600.0, 6000.0), 3))
 
-    source = {"amc": amc.name, "labels": labels_path.name,
-              "database": "CMU Graphics Lab Motion Capture Database (mocap.cs.cmu.edu)",
-              "frames": trial.n, "fps": trial.fps, "pose_lowpass_hz": POSE_CUTOFF_HZ}
     truth: dict[str, Any] = {
         "seed": seed, "generator": f"hipsense {__version__}",
         "sample_rate_hz": rate_hz,
@@ -682,7 +705,7 @@ def simulate_mocap_session(amc: str | Path, labels: str | Path | None = None, *,
         "calibration": None, "source": source, "sets": [],
     }
     recorded = []
-    for i, (mset, rng) in enumerate(zip(sets, set_rngs), start=1):
+    for i, ((trial, mset), rng) in enumerate(zip(sets, set_rngs), start=1):
         plan = plan_mocap_set(trial, mset, clock_s)
         motion: Any = plan.motion  # duck-typed Motion: orientation(t), hip_position(t)
         rec, lost = record(motion, plan.start_s, plan.end_s, mount, errors, sampler, rng)
@@ -694,15 +717,16 @@ def simulate_mocap_session(amc: str | Path, labels: str | Path | None = None, *,
     metadata = {
         "format": SESSION_FORMAT, "version": SESSION_VERSION,
         "started_at": started_at, "sample_rate_hz": rate_hz, "calibration": None,
-        "notes": f"CMU motion capture {amc.stem} replayed through the hipsense sensor model",
+        "notes": notes,
         "sensor": {"model": "hipsense virtual sensor", "simulated": True,
                    "acc_range_g": errors.acc_range_g, "gyr_range_dps": errors.gyr_range_dps},
         "simulation": {"seed": seed, "generator": f"hipsense {__version__}",
-                       "from_mocap": amc.name},
+                       "from_mocap": from_mocap},
     }
-    return MocapSession(Session(metadata, None, recorded), truth, sets)
+    return MocapSession(Session(metadata, None, recorded), truth, [s for _, s in sets])
 
 
 __all__ = ["AmcTrial", "MocapError", "MocapMotion", "MocapSession", "MocapSet", "MocapRep",
            "default_labels_path", "find_sets", "label_segments", "parse_amc", "parse_labels",
-           "plan_mocap_set", "mocap_set_truth", "root_to_pelvis", "simulate_mocap_session"]
+           "plan_mocap_set", "mocap_set_truth", "replay_sets", "root_to_pelvis",
+           "simulate_mocap_session"]
