@@ -26,7 +26,8 @@ from hipsense.analysis.motion import (
 from hipsense.analysis.orientation import gravity_up, gravity_up_segments
 from hipsense.analysis.results import Flag, Hold, Rep, SessionResult, SetResult
 from hipsense.analysis.segmentation import (
-    MAX_BRIDGE_S, Rest, RepWindow, find_hold, find_reps, movement_signal, posture_span,
+    MAX_BRIDGE_S, NOISE_FACTOR, Rest, RepWindow, find_hold, find_reps, movement_signal,
+    posture_span,
 )
 from hipsense.exercises import EXERCISES, MIN_REP_DEG
 from hipsense.recording import Recording, Session, SetInfo
@@ -341,10 +342,11 @@ def _reps(result: SetResult, t: np.ndarray, signals: dict[str, np.ndarray],
     if rest.noisy and result.reps:
         result.quality["reps_reliable"] = False
         flags.append(Flag("data_quality", "alert",
-                          f"The pelvis moved almost as much at rest ({rest.noise_deg:.1f} deg of "
-                          f"sway) as in the reps ({rest.typical_deg:.1f} deg), so the reps could "
-                          "not be told apart reliably: hold still between reps and check that "
-                          "the sensor is clipped firmly."))
+                          f"The pelvis swayed {rest.noise_deg:.1f} deg at rest (SD), so a rep "
+                          f"had to move it over {NOISE_FACTOR * rest.noise_deg:.1f} deg, a large "
+                          f"part of the reps' {rest.typical_deg:.1f} deg: some reps may have been "
+                          "missed or split. Hold still between reps and check that the sensor "
+                          "is clipped firmly."))
     n = len(result.reps)
     if n == 0:
         flags.append(Flag("data_quality", "alert",
