@@ -360,7 +360,7 @@ class _Signals:
         return np.maximum(self.rate_dps / QUIET_RATE_DPS, self.speed_ms / QUIET_SPEED_MS)
 
 
-def _rep_windows(t: np.ndarray, x: np.ndarray, peaks: np.ndarray, lo: int, hi: int,
+def rep_windows(t: np.ndarray, x: np.ndarray, peaks: np.ndarray, lo: int, hi: int,
                  legs: list[str | None]) -> list[MocapRep]:
     """Rep edges around each peak of ``x`` (valleys between peaks bound them)."""
     bounds = [lo] + [p + int(np.argmin(x[p:q + 1])) for p, q in zip(peaks[:-1], peaks[1:])] \
@@ -402,7 +402,7 @@ def _knee_raises(sig: _Signals, a: int, b: int) -> list[MocapRep]:
         hi = found[i + 1][0] if i + 1 < len(found) else min(b + margin, len(t) - 1)
         lo += int(np.argmin(x[lo:p + 1]))
         hi = p + int(np.argmin(x[p:hi + 1]))
-        out += _rep_windows(t, x, np.array([p]), lo, hi, [side])
+        out += rep_windows(t, x, np.array([p]), lo, hi, [side])
     # legs that alternate quickly: the next leg leaves rest before the last is
     # back; the reps then meet halfway through the overlap
     for i in range(len(out) - 1):
@@ -421,7 +421,7 @@ def _squats(sig: _Signals, a: int, b: int) -> list[MocapRep]:
     if not peaks.size:
         return []
     margin = int(1.0 * CMU_FPS)
-    return _rep_windows(sig.t, depth, peaks, max(a - margin, 0),
+    return rep_windows(sig.t, depth, peaks, max(a - margin, 0),
                         min(b + margin, len(depth) - 1), [None] * len(peaks))
 
 
@@ -728,5 +728,5 @@ def replay_sets(sets: list[tuple[PoseTrial, MocapSet]], source: dict[str, Any], 
 
 __all__ = ["AmcTrial", "MocapError", "MocapMotion", "MocapSession", "MocapSet", "MocapRep",
            "default_labels_path", "find_sets", "label_segments", "parse_amc", "parse_labels",
-           "plan_mocap_set", "mocap_set_truth", "replay_sets", "root_to_pelvis",
+           "plan_mocap_set", "mocap_set_truth", "replay_sets", "rep_windows", "root_to_pelvis",
            "simulate_mocap_session"]

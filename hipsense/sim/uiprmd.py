@@ -38,10 +38,9 @@ from typing import Literal
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from hipsense.exercises import HOLD_TOP_FRACTION
 from hipsense.sim.imu import Mounting
 from hipsense.sim.mocap import (
-    EDGE_FRACTION, POSE_CUTOFF_HZ, MocapError, MocapRep, MocapSession, MocapSet, replay_sets,
+    POSE_CUTOFF_HZ, MocapError, MocapSession, MocapSet, rep_windows, replay_sets,
 )
 
 #: UI-PRMD Vicon frame rate (frames/s; from the data paper, not in the files).
@@ -182,8 +181,8 @@ def read_take(path: str | Path) -> MarkerTake:
 
 def take_set(take: MarkerTake) -> MocapSet:
     """The take as one knee-drive set on the driving leg's side: one rep per file,
-    from the knee leaving its rest height (EDGE_FRACTION of the rise) to its
-    return, its top where the knee is within HOLD_TOP_FRACTION of its peak.
+    around the driving knee's highest point, from it leaving its rest height to
+    its return (:func:`~hipsense.sim.mocap.rep_windows`, as for CMU knee raises).
 
     A first file that begins with the knee already up (a rep cut at its
     start) is left out; the set starts at the stillest frame of the pelvis
@@ -198,18 +197,9 @@ def take_set(take: MarkerTake) -> MocapSet:
     if knee[frames[0][0]] - rest > PARTIAL_REP_FRACTION * (knee[slice(*frames[0])].max() - rest):
         frames = frames[1:]
         note = "; the first file begins mid-rep and is left out"
-    reps = []
-    for a, b in frames:
-        x = knee[a:b]
-        p = int(np.argmax(x))
-        r0, r1 = x[:p + 1].min(), x[p:].min()
-        top = x[p]
-        start = int(np.flatnonzero(x[:p + 1] <= r0 + EDGE_FRACTION * (top - r0))[-1])
-        end = p + int(np.flatnonzero(x[p:] <= r1 + EDGE_FRACTION * (top - r1))[0])
-        first = int(np.flatnonzero(x[:p + 1] >= r0 + HOLD_TOP_FRACTION * (top - r0))[0])
-        last = p + int(np.flatnonzero(x[p:] >= r1 + HOLD_TOP_FRACTION * (top - r1))[-1])
-        reps.append(MocapRep(float(t[a + start]), float(t[a + first]), float(t[a + last]),
-                             float(t[a + end]), float(t[a + p]), leg))
+    reps = [rep for a, b in frames
+            for rep in rep_windows(t, knee, np.array([a + int(np.argmax(knee[a:b]))]), a, b - 1,
+                                   [leg])]
     # the stillest frame before the first rep leaves rest
     a0, a1 = frames[0][0], max(int(round(reps[0].start_s * take.fps)), frames[0][0] + 1)
     speed = np.linalg.norm(np.gradient(take.pelvis_position_m(), 1.0 / take.fps, axis=0), axis=1)
