@@ -870,3 +870,31 @@ def test_squats_that_go_straight_into_the_next_count_one_rep_per_lowering():
     assert len(reps) == 6
     starts = np.array([t[r.start] for r in reps])
     assert np.abs(starts - (3.0 + rep_s * np.arange(6))).max() < 0.6
+
+
+def test_a_quiet_start_left_before_the_rep_rises_is_still_the_reference():
+    """3 s standing still, then 0.6 s before the first rep's tilt rises the
+    pelvis turns 4 deg across the reps' direction (a lunge's step forward),
+    and stays turned so between reps. The quiet start is the reference (taken
+    as the rests between reps before, 4 deg off the start: the lunges' tilt
+    2.5-3 deg low)."""
+    from hipsense.analysis.segmentation import find_reps
+    rate_hz, rng = 100.0, np.random.default_rng(3)
+    t = np.arange(0.0, 24.0, 1.0 / rate_hz)
+
+    def ease(x):
+        x = np.clip(x, 0.0, 1.0)
+        return 10 * x**3 - 15 * x**4 + 6 * x**5
+
+    across = 4.0 * ease((t - 3.0) / 0.6)  # deg about the sensor's y
+    phase = (t - 3.6) % 4.0
+    reps = (t >= 3.6) & (t < 3.6 + 5 * 4.0)
+    along = np.where(reps, 15.0 * np.sin(np.pi * np.clip(phase / 2.5, 0, 1)) ** 2, 0.0)
+    rate = np.hypot(np.gradient(along, t), np.gradient(across, t)) + rng.uniform(0.2, 0.4, t.size)
+    along += rng.normal(0.0, 0.05, t.size)
+    ax, ay = np.radians(along), np.radians(across)
+    up = np.column_stack([np.sin(ay) * np.cos(ax), np.sin(ax), np.cos(ay) * np.cos(ax)])
+    found, rest = find_reps(t, along, up, rate, (0, t.size), 3.0)
+    assert len(found) == 5
+    assert rest.found
+    assert t[rest.reference[0]] < 1.0 and 2.0 <= t[rest.reference[-1]] <= 3.05

@@ -191,11 +191,11 @@ def test_cli_replays_takes_and_the_analysis_counts_them(tmp_path: Path, capsys) 
 #: s02 move the pelvis 1-3 deg per rep (s01) or hike it 15-20 deg in some reps
 #: and hardly at all in others (s02): below what a pelvis sensor can count.
 ACHIEVED = {
-    "correct/m02_s01": (9, 2.0, 2.2), "correct/m02_s02": (10, 1.1, 1.0),
-    "correct/m02_s03": (10, 1.0, 1.5), "correct/m06_s01": (10, 1.2, 4.0),
-    "correct/m06_s02": (10, 1.8, 2.5), "correct/m06_s03": (10, 0.6, 3.2),
-    "incorrect/m02_s03": (9, 2.1, 2.5), "incorrect/m06_s01": (8, 1.5, 2.5),
-    "incorrect/m06_s02": (9, 3.6, 3.8), "incorrect/m06_s03": (10, 1.6, 2.5),
+    "correct/m02_s01": (9, 0.7, 0.8), "correct/m02_s02": (10, 1.2, 1.0),
+    "correct/m02_s03": (10, 1.1, 1.6), "correct/m06_s01": (10, 0.9, 3.4),
+    "correct/m06_s02": (10, 1.9, 2.5), "correct/m06_s03": (10, 0.7, 3.3),
+    "incorrect/m02_s03": (9, 2.7, 2.0), "incorrect/m06_s01": (8, 1.6, 2.6),
+    "incorrect/m06_s02": (9, 3.7, 3.9), "incorrect/m06_s03": (10, 1.7, 2.6),
 }
 
 

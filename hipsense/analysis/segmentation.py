@@ -72,8 +72,11 @@ SETTLE_S = 2.0
 GETTING_IN_GAP_S = 2.0
 #: Getting into a stretch: its largest movement is within this (s) of the hold.
 GETTING_IN_S = 5.0
-#: The quiet start at home: found when at least this long (s).
+#: The quiet start at home: found when at least this long (s) ...
 MIN_REFERENCE_S = 1.0
+#: ... or, when the first rep moves the pelvis before it leaves home, a still
+#: stretch that ends at most this long (s) before that rep.
+STILL_BEFORE_REP_S = 1.0
 #: A noise floor above this fraction of the typical rep: reps cannot be told apart.
 MAX_NOISE_FRACTION = 0.35
 #: Squats lower the pelvis once per rep: a trough of its height is a rep when at
@@ -317,6 +320,20 @@ def find_reps(time_s: np.ndarray, m: np.ndarray, up: np.ndarray, rate_dps: np.nd
         reps = [r for r in reps if ms[r.peak] - level >= floor]
     first = reps[0].start if reps else hi
     reference, found = _reference(time_s, up, ms, reps, home, noise, lo, first)
+    if not found and reps:
+        # the pelvis may leave its still start before the rep leaves home along
+        # the movement (a lunge's step forward): then the quiet start is the
+        # last still stretch ending just before the first rep, where its
+        # posture stays near its own median
+        a, b = _last_still(time_s[lo:hi], rate_dps[lo:hi], first - lo)
+        if b > a:
+            a, b = a + lo, b + lo
+            near = _angle_deg(up[a:b], np.broadcast_to(np.median(up[a:b], axis=0), (b - a, 3))) \
+                <= min(max(1.5, 3.0 * noise), 3.0)
+            quiet = [r for r in runs(near)
+                     if time_s[a + r[1] - 1] - time_s[a + r[0]] >= MIN_REFERENCE_S - 0.05]
+            if quiet:
+                reference, found = np.arange(a + quiet[-1][0], a + quiet[-1][1]), True
     return reps, Rest(reference, found, noise, max(typical, 0.0))
 
 
@@ -401,6 +418,15 @@ def _still_until(t: np.ndarray, seg: np.ndarray, rate_dps: np.ndarray, home: flo
         return 0
     long_runs = _still_runs(t, rate_dps, low[-1] + 1)
     return long_runs[-1][1] - 1 if long_runs else 0
+
+
+def _last_still(t: np.ndarray, rate_dps: np.ndarray, stop: int) -> tuple[int, int]:
+    """[start, stop) of the last still stretch (:func:`_still_runs`) before
+    sample ``stop`` when it ends within STILL_BEFORE_REP_S of it, else (0, 0)."""
+    still = _still_runs(t, rate_dps, stop)
+    if still and t[min(stop, len(t) - 1)] - t[still[-1][1] - 1] <= STILL_BEFORE_REP_S:
+        return still[-1]
+    return 0, 0
 
 
 def _start_level(t: np.ndarray, seg: np.ndarray, rate_dps: np.ndarray, peaks: np.ndarray
