@@ -76,7 +76,7 @@ GETTING_IN_S = 5.0
 MIN_REFERENCE_S = 1.0
 #: ... or, when the first rep moves the pelvis before it leaves home, a still
 #: stretch that ends at most this long (s) before that rep.
-STILL_BEFORE_REP_S = 1.0
+STILL_BEFORE_REP_S = 1.5
 #: A noise floor above this fraction of the typical rep: reps cannot be told apart.
 MAX_NOISE_FRACTION = 0.35
 #: Squats lower the pelvis once per rep: a trough of its height is a rep when at
