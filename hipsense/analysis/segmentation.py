@@ -348,7 +348,7 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, rate_dps: np.ndarray,
     seg = ms[lo:hi]
     floor = max(min_rep_deg, NOISE_FACTOR * noise)
     peaks, _ = find_peaks(seg, prominence=floor, distance=samples_for(time_s, 0.4))
-    start_level = _start_level(time_s[lo:hi], seg, rate_dps[lo:hi], peaks)
+    start_level = _start_level(time_s[lo:hi], seg, rate_dps[lo:hi], peaks) if one_hump else None
     home, top = _home_and_top(seg, peaks, one_hump, start_level)
     typical = top - home
     reps: list[RepWindow] = []
@@ -470,9 +470,10 @@ def _home_and_top(seg: np.ndarray, peaks: np.ndarray, one_hump: bool = False,
     lunge or a deep squat, nor the turning points of overshoots below home.
     ``one_hump``: a rep rises and falls once, so home is a level that a good
     part (:data:`HOME_SHARE`) of the rests reach, not a dip below home after a
-    fidget or one overshoot. ``start_level``: where the pelvis was still
-    before the first peak; a cluster of rests at that level is home (reps that
-    overshoot below home and go straight into the next one turn lower).
+    fidget or one overshoot. ``start_level`` (given for those alone): where
+    the pelvis was still before the first peak; a cluster of rests at that
+    level is home (reps that overshoot below home and go straight into the
+    next one turn lower; a squat's rests are weighted by time instead).
     """
     if peaks.size == 0:
         return float(np.percentile(seg, 10)), float(np.percentile(seg, 10))
