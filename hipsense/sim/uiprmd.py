@@ -20,8 +20,9 @@ used: at high hip flexion the thigh's soft tissue lifts that marker 70-130 mm
 while the PSIS markers rise ~10 mm, which a frame through both ASIS would show
 as 15-20 deg of false hike.
 
-The take begins with its first frame held still for 3 s (the quiet start the
-spec asks for, the truth's reference) and ends with its last frame held 2 s;
+The set begins with the stillest frame before its first whole rep held for
+3 s (the quiet start the spec asks for, the truth's reference; a first file
+that starts mid-rep is left out) and ends with its last frame held 2 s;
 the pose is low-passed at 15 Hz before it is differentiated
 (:class:`~hipsense.sim.mocap.MocapMotion`).
 """
@@ -30,9 +31,9 @@ from __future__ import annotations
 
 import gzip
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
