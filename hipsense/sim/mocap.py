@@ -265,11 +265,10 @@ class MocapMotion:
     """A pelvis pose sampled at frames, made smooth: a zero-phase low-pass, then
     cubic splines (twice differentiable) of the position and of the rotation
     vector relative to the mean orientation. Same interface as
-    :class:`~hipsense.sim.motion.Motion`; extra channels (femur angles) ride along.
+    :class:`~hipsense.sim.motion.Motion`.
     """
 
     def __init__(self, time_s: np.ndarray, orientation: Rotation, position_m: np.ndarray,
-                 channels: dict[str, np.ndarray] | None = None,
                  cutoff_hz: float = POSE_CUTOFF_HZ) -> None:
         time_s = np.asarray(time_s, dtype=float)
         fs = 1.0 / float(np.median(np.diff(time_s)))
@@ -279,9 +278,6 @@ class MocapMotion:
             raise ValueError("the pelvis turns too far from its mean for one motion")
         self._rotvec = CubicSpline(time_s, _lowpass(rotvec, fs, cutoff_hz))
         self._position = CubicSpline(time_s, _lowpass(np.asarray(position_m), fs, cutoff_hz))
-        self._channels = {k: CubicSpline(time_s, _lowpass(np.asarray(v, dtype=float), fs,
-                                                          cutoff_hz))
-                          for k, v in (channels or {}).items()}
         self.start_s, self.end_s = float(time_s[0]), float(time_s[-1])
 
     def orientation(self, t_s: np.ndarray, sway: bool = True) -> Rotation:
@@ -296,9 +292,6 @@ class MocapMotion:
     def hip_position(self, t_s: np.ndarray) -> np.ndarray:
         """(n, 3) pelvis (root) position in metres, world frame."""
         return self._position(np.atleast_1d(t_s))
-
-    def channel(self, name: str, t_s: np.ndarray) -> np.ndarray:
-        return self._channels[name](np.atleast_1d(t_s))
 
 
 # ---------------------------------------------------------------------------
