@@ -122,13 +122,22 @@ def test_a_first_file_cut_mid_rep_is_left_out(tmp_path: Path) -> None:
     assert mset.first_s >= 110 / FPS  # the held start is after the cut rep
 
 
+def _standing_row() -> str:
+    """One frame (mm) with the pelvis markers of STANDING, every other marker at 1 m up."""
+    frame = np.zeros((N_MARKERS, 3))
+    frame[:, 2] = 1.0
+    for marker, pos in STANDING.items():
+        frame[marker] = pos
+    return ",".join(f"{v:.3f}" for v in frame.ravel() * 1000.0) + "\n"
+
+
 @pytest.mark.parametrize("row, words", [
     ("1,2,3\n", ["e01_positions.txt.gz:2: expected 117 finite numbers", "got 3"]),
     (",".join(["1"] * 117).replace("1", "x", 1) + "\n", [":2: values must be"]),
     (",".join(["0"] * 117) + "\n", [":2: a pelvis marker", "missing"]),
 ])
 def test_malformed_take_names_file_and_line(tmp_path: Path, row: str, words: list[str]) -> None:
-    good = ",".join(["1"] * 117) + "\n"
+    good = _standing_row()
     path = tmp_path / "m06_s01_e01_positions.txt.gz"
     with gzip.open(path, "wt") as fh:
         fh.write(good + row + good)
@@ -136,6 +145,33 @@ def test_malformed_take_names_file_and_line(tmp_path: Path, row: str, words: lis
         read_take(path)
     for w in words:
         assert w in str(err.value)
+
+
+def test_takes_that_cannot_be_replayed_say_why(tmp_path: Path) -> None:
+    """Pelvis markers on top of each other (no frame), a take with a file
+    missing in its numbering (the pose would jump between reps), a take whose
+    only file begins mid-rep (no whole rep): one error each, naming the file."""
+    path = tmp_path / "psis" / "m06_s01_e01_positions.txt.gz"
+    path.parent.mkdir()
+    collapsed = _standing_row().split(",")
+    collapsed[3 * LPSI:3 * LPSI + 3] = collapsed[3 * RPSI:3 * RPSI + 3]
+    with gzip.open(path, "wt") as fh:
+        fh.write(_standing_row() + ",".join(collapsed))
+    with pytest.raises(MocapError, match=r"e01_positions.txt.gz:2: pelvis markers lie on top"):
+        read_take(path)
+
+    paths = _write_take(tmp_path / "gap", reps=3)
+    paths[1].unlink()
+    with pytest.raises(MocapError, match=r"e01_positions.txt.gz: the take has no file for rep 02"):
+        read_take(paths[0])
+
+    (only,) = _write_take(tmp_path / "cut", reps=1)
+    with gzip.open(only, "rt") as fh:
+        lines = fh.readlines()
+    with gzip.open(only, "wt") as fh:
+        fh.writelines(lines[90:])
+    with pytest.raises(MocapError, match="only file begins mid-rep"):
+        take_set(read_take(only))
 
 
 @pytest.mark.parametrize("argv_tail, words", [

@@ -53,6 +53,8 @@ LASI, RASI, LPSI, RPSI, LKNE, RKNE = 23, 24, 25, 26, 28, 34
 MOVEMENTS = {"m02": "hurdle step", "m06": "standing straight-leg raise"}
 #: A first file whose knee starts above rest by this fraction of its rise is a cut rep.
 PARTIAL_REP_FRACTION = 0.25
+#: Pelvis markers closer than this (mm) cannot give the pelvis frame.
+MIN_MARKER_SPACING_MM = 20.0
 
 _NAME = re.compile(r"^(m\d\d)_(s\d\d)_e(\d\d)_positions(_inc)?\.txt(\.gz)?$")
 
@@ -135,7 +137,14 @@ def take_files(path: str | Path) -> list[Path]:
         m = _NAME.match(f.name)
         if m and m.group(1) == movement and m.group(2) == subject and m.group(4) == inc:
             files.append((int(m.group(3)), f))
-    return [f for _, f in sorted(files)]
+    files.sort()
+    numbers = [k for k, _ in files]
+    missing = sorted(set(range(numbers[0], numbers[-1] + 1)) - set(numbers))
+    if missing:
+        # joined across a missing file, the pose would jump between two reps
+        raise MocapError(path, f"the take has no file for rep {missing[0]:02d} "
+                         f"(e{numbers[0]:02d}..e{numbers[-1]:02d} otherwise)")
+    return [f for _, f in files]
 
 
 def _read_positions(path: Path) -> np.ndarray:
@@ -155,10 +164,16 @@ def _read_positions(path: Path) -> np.ndarray:
                 if len(values) != 3 * N_MARKERS or not np.all(np.isfinite(values)):
                     raise MocapError(path, f"expected {3 * N_MARKERS} finite numbers "
                                      f"(39 markers x 3), got {len(values)}", line=line_no)
-                pelvis = np.reshape(values, (N_MARKERS, 3))[[LASI, RASI, LPSI, RPSI]]
-                if np.any(np.all(pelvis == 0.0, axis=1)):
+                lasi, rasi, lpsi, rpsi = np.reshape(values, (N_MARKERS, 3))[
+                    [LASI, RASI, LPSI, RPSI]]
+                if np.any(np.all(np.array([lasi, rasi, lpsi, rpsi]) == 0.0, axis=1)):
                     raise MocapError(path, "a pelvis marker (LASI, RASI, LPSI, RPSI) is "
                                      "missing", line=line_no)
+                # the pelvis frame needs the spines apart (mm)
+                if min(np.linalg.norm(lpsi - rpsi), np.linalg.norm(lasi - lpsi),
+                       np.linalg.norm(rasi - rpsi)) < MIN_MARKER_SPACING_MM:
+                    raise MocapError(path, "pelvis markers lie on top of each other (under "
+                                     f"{MIN_MARKER_SPACING_MM:g} mm apart)", line=line_no)
                 rows.append(values)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise MocapError(path, f"cannot read ({exc})") from None
@@ -198,6 +213,9 @@ def take_set(take: MarkerTake) -> MocapSet:
     if knee[frames[0][0]] - rest > PARTIAL_REP_FRACTION * (knee[slice(*frames[0])].max() - rest):
         frames = frames[1:]
         note = "; the first file begins mid-rep and is left out"
+        if not frames:
+            raise MocapError(take.path, "the take's only file begins mid-rep: no whole rep "
+                             "to replay")
     reps = [rep for a, b in frames
             for rep in rep_windows(t, knee, np.array([a + int(np.argmax(knee[a:b]))]), a, b - 1,
                                    [leg])]
