@@ -321,19 +321,9 @@ def find_reps(time_s: np.ndarray, m: np.ndarray, up: np.ndarray, rate_dps: np.nd
     first = reps[0].start if reps else hi
     reference, found = _reference(time_s, up, ms, reps, home, noise, lo, first)
     if not found and reps:
-        # the pelvis may leave its still start before the rep leaves home along
-        # the movement (a lunge's step forward): then the quiet start is the
-        # last still stretch ending just before the first rep, where its
-        # posture stays near its own median
-        a, b = _last_still(time_s[lo:hi], rate_dps[lo:hi], first - lo)
-        if b > a:
-            a, b = a + lo, b + lo
-            near = _angle_deg(up[a:b], np.broadcast_to(np.median(up[a:b], axis=0), (b - a, 3))) \
-                <= min(max(1.5, 3.0 * noise), 3.0)
-            quiet = [r for r in runs(near)
-                     if time_s[a + r[1] - 1] - time_s[a + r[0]] >= MIN_REFERENCE_S - 0.05]
-            if quiet:
-                reference, found = np.arange(a + quiet[-1][0], a + quiet[-1][1]), True
+        still = _still_start(time_s, up, rate_dps, noise, span, first)
+        if still is not None:
+            reference, found = still, True
     return reps, Rest(reference, found, noise, max(typical, 0.0))
 
 
@@ -418,15 +408,6 @@ def _still_until(t: np.ndarray, seg: np.ndarray, rate_dps: np.ndarray, home: flo
         return 0
     long_runs = _still_runs(t, rate_dps, low[-1] + 1)
     return long_runs[-1][1] - 1 if long_runs else 0
-
-
-def _last_still(t: np.ndarray, rate_dps: np.ndarray, stop: int) -> tuple[int, int]:
-    """[start, stop) of the last still stretch (:func:`_still_runs`) before
-    sample ``stop`` when it ends within STILL_BEFORE_REP_S of it, else (0, 0)."""
-    still = _still_runs(t, rate_dps, stop)
-    if still and t[min(stop, len(t) - 1)] - t[still[-1][1] - 1] <= STILL_BEFORE_REP_S:
-        return still[-1]
-    return 0, 0
 
 
 def _start_level(t: np.ndarray, seg: np.ndarray, rate_dps: np.ndarray, peaks: np.ndarray
@@ -645,6 +626,30 @@ def _window(t: np.ndarray, seg: np.ndarray, home: float, group: list[int], prev:
                      top_s)
 
 
+def _posture_tol_deg(noise: float) -> float:
+    """How far (deg) the posture may sway and still be the quiet start."""
+    return min(max(1.5, 3.0 * noise), 3.0)
+
+
+def _still_start(time_s: np.ndarray, up: np.ndarray, rate_dps: np.ndarray, noise: float,
+                 span: tuple[int, int], first: int) -> np.ndarray | None:
+    """Indices of the quiet start when the pelvis leaves it before the first
+    rep (at ``first``) leaves home along the movement (a lunge's step forward):
+    within the last still stretch (:func:`_still_runs`) that ends at most
+    STILL_BEFORE_REP_S before the rep, the last MIN_REFERENCE_S or more whose
+    posture stays near the stretch's median; None without one."""
+    lo, hi = span
+    still = _still_runs(time_s[lo:hi], rate_dps[lo:hi], first - lo)
+    if not still or time_s[first] - time_s[lo + still[-1][1] - 1] > STILL_BEFORE_REP_S:
+        return None
+    a, b = lo + still[-1][0], lo + still[-1][1]
+    near = _angle_deg(up[a:b], np.broadcast_to(np.median(up[a:b], axis=0), (b - a, 3))) \
+        <= _posture_tol_deg(noise)
+    quiet = [r for r in runs(near)
+             if time_s[a + r[1] - 1] - time_s[a + r[0]] >= MIN_REFERENCE_S - 0.05]
+    return np.arange(a + quiet[-1][0], a + quiet[-1][1]) if quiet else None
+
+
 def _reference(time_s: np.ndarray, up: np.ndarray, ms: np.ndarray, reps: list[RepWindow],
                home: float, noise: float, lo: int, first: int) -> tuple[np.ndarray, bool]:
     """Indices of the reference samples and whether a quiet start at home was found.
@@ -653,7 +658,7 @@ def _reference(time_s: np.ndarray, up: np.ndarray, ms: np.ndarray, reps: list[Re
     within a tolerance of where it is just before that rep (3-D: a step into
     position across the reps' direction ends it too). Without one of at least
     0.3 s, the home rests between the first reps stand in."""
-    tol = min(max(1.5, 3.0 * noise), 3.0)
+    tol = _posture_tol_deg(noise)
     end = first
     last = samples_for(time_s, 0.3)
     if end - lo >= 2:
