@@ -23,12 +23,10 @@ from hipsense.sim.mocap import (
     CMU_UNIT_M, MocapError, find_sets, label_segments, parse_amc, parse_labels,
     plan_mocap_set, simulate_mocap_session,
 )
+from tests.realdata import REALDATA, needs
 
-REPO = Path(__file__).resolve().parents[1]
-CMU = REPO.parent / "shared" / "realdata" / "cmu_mocap"
-needs_cmu = pytest.mark.skipif(
-    not (CMU / "amc").is_dir(),
-    reason=f"CMU motion capture not found at {CMU} (development data, not shipped)")
+CMU = REALDATA / "cmu_mocap"
+needs_cmu = needs(CMU / "amc", "CMU motion capture")
 
 FPS = 120
 

@@ -23,12 +23,10 @@ from hipsense.sim.truth import angle_signals
 from hipsense.sim.uiprmd import (
     LASI, LKNE, LPSI, N_MARKERS, RASI, RKNE, RPSI, read_take, simulate_uiprmd_session, take_set,
 )
+from tests.realdata import REALDATA, needs
 
-REPO = Path(__file__).resolve().parents[1]
-UIPRMD = REPO.parent / "shared" / "realdata" / "uiprmd"
-needs_uiprmd = pytest.mark.skipif(
-    not (UIPRMD / "correct").is_dir(),
-    reason=f"UI-PRMD not found at {UIPRMD} (development data, not shipped)")
+UIPRMD = REALDATA / "uiprmd"
+needs_uiprmd = needs(UIPRMD / "correct", "UI-PRMD")
 
 FPS = 100
 #: Standing pelvis markers (m; x forward, y left, z up): the ASIS lower than
