@@ -485,6 +485,56 @@ def test_a_still_start_above_where_the_reps_overshoot_is_the_reference(start):
             assert abs(error) <= 1.25, (seed, true["index"], error)
 
 
+@pytest.mark.parametrize("first_top_s", [0.0, 2.0])
+def test_a_first_rep_straight_from_the_still_start_counts_when_the_reps_overshoot_home(
+        first_top_s):
+    """3 s still at 0 deg, then six reps straight one into the next, each
+    coming back 6 deg below the start (an overshoot that turns into the next
+    rep); the first rep is half the others (8 deg against 16) and, in one case,
+    held still at its top for 2 s. Every rep leaves from where the pelvis was
+    still, so all six count (the first was taken for a rep that never left
+    home: 5 reps, and a 2 s still top was taken for the start's level)."""
+    from hipsense.analysis.segmentation import find_reps
+    rate_hz, rng = 100.0, np.random.default_rng(5)
+    t = np.arange(0.0, 3.0 + first_top_s + 6 * 3.0 + 3.0, 1.0 / rate_hz)
+
+    def bump(x, peak, low):
+        # up to the peak and back down to ``low``, over one 3 s period
+        x = np.clip(x, 0.0, 1.0)
+        up = np.sin(np.pi * np.clip(x / 0.8, 0, 1)) ** 2
+        return np.where(x < 0.4, peak * up, low + (peak - low) * up)
+
+    along = np.zeros_like(t)
+    for k in range(6):
+        start = 3.0 + k * 3.0 + (first_top_s if k else 0.0)
+        x = (t - start) / 3.0
+        inside = (x >= 0) & (x < 1)
+        peak, low = (8.0 if k == 0 else 16.0), -6.0
+        if k == 0:
+            # the first rep rises from the start (0), optionally holds its top
+            rise = (t >= start) & (t < start + 1.2)
+            along[rise] = bump(x[rise], peak, 0.0)
+            along[(t >= start + 1.2) & (t < start + 1.2 + first_top_s)] = peak
+            fall = (t >= start + 1.2 + first_top_s) & (t < start + 3.0 + first_top_s)
+            y = (t[fall] - (start + 1.2 + first_top_s)) / 1.8
+            along[fall] = low + (peak - low) * np.cos(0.5 * np.pi * y) ** 2
+        else:
+            along[inside] = np.where(x[inside] < 0.4,
+                                     low + (peak - low) * np.sin(np.pi * x[inside] / 0.8) ** 2,
+                                     low + (peak - low) * np.cos(
+                                         0.5 * np.pi * (x[inside] - 0.4) / 0.6) ** 2)
+    end = 3.0 + first_top_s + 6 * 3.0
+    along[t >= end] = low * np.exp(-(t[t >= end] - end) / 0.4)
+    rate = np.abs(np.gradient(along, t)) + rng.uniform(0.2, 0.4, t.size)
+    along += rng.normal(0.0, 0.05, t.size)
+    ax = np.radians(along)
+    up = np.column_stack([np.zeros_like(ax), np.sin(ax), np.cos(ax)])
+    found, rest = find_reps(t, along, up, rate, (0, t.size), 3.0)
+    assert len(found) == 6
+    assert t[found[0].start] < 3.6
+    assert rest.found and t[rest.reference[-1]] <= 3.3
+
+
 @xfail((
     "measured: knee drives (7 deg drop) whose sway spans 0.6-0.9x the rep: noise floor "
     "1.3-1.6 deg against 14-15 deg 'typical' reps, so no data_quality alert on seeds 0-2; "

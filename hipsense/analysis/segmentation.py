@@ -348,7 +348,7 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, rate_dps: np.ndarray,
     # sway bumps at home are not reps however prominent
     peaks = peaks[seg[peaks] - home >= max(floor, MIN_REP_FRACTION * typical)]
     groups = _group_peaks(seg, peaks, home, max(1.5 * noise, 0.25 * floor),
-                          samples_for(time_s, 1.0), one_hump)
+                          samples_for(time_s, 1.0), one_hump, start_level)
     if lowering is not None:
         groups = _group_by_lowering(groups, lowering, lo)
     bounds = [_still_until(time_s[lo:hi], seg, rate_dps[lo:hi], home, groups[0][0])
@@ -412,16 +412,19 @@ def _still_until(t: np.ndarray, seg: np.ndarray, rate_dps: np.ndarray, home: flo
 
 def _start_level(t: np.ndarray, seg: np.ndarray, rate_dps: np.ndarray, peaks: np.ndarray
                  ) -> float | None:
-    """The level of the last still stretch (:func:`_still_runs`) before the
-    signal leaves for the first of the larger peaks (a fidget may come first),
-    or None."""
+    """The level of the last still stretch (:func:`_still_runs`) in the lower
+    half before the signal leaves for the first of the larger peaks (a fidget
+    or a smaller first rep may come first), or None."""
     big = peaks[seg[peaks] >= np.median(seg[peaks])] if peaks.size else peaks
     if not big.size:
         return None
     p = int(big[0])
-    low = np.flatnonzero(seg[:p] <= 0.5 * (seg[p] + seg[:p + 1].min()))
+    half = 0.5 * (seg[p] + seg[:p + 1].min())
+    low = np.flatnonzero(seg[:p] <= half)
     still = _still_runs(t, rate_dps, int(low[-1]) + 1) if low.size else []
-    return float(np.median(seg[slice(*still[-1])])) if still else None
+    # not the top of a smaller first rep held still
+    levels = [float(np.median(seg[a:b])) for a, b in still]
+    return next((v for v in reversed(levels) if v <= half), None)
 
 
 def _still_runs(t: np.ndarray, rate_dps: np.ndarray, stop: int) -> list[tuple[int, int]]:
@@ -536,7 +539,8 @@ def group_peaks(peaks: np.ndarray, split: np.ndarray) -> list[list[int]]:
 
 
 def _group_peaks(seg: np.ndarray, peaks: np.ndarray, home: float, near_home: float,
-                 tail: int, one_hump: bool = False) -> list[list[int]]:
+                 tail: int, one_hump: bool = False, start_level: float | None = None
+                 ) -> list[list[int]]:
     """Peaks grouped into reps.
 
     Between consecutive peaks, the valley's height above home as a fraction of
@@ -548,7 +552,9 @@ def _group_peaks(seg: np.ndarray, peaks: np.ndarray, home: float, near_home: flo
     dip always parts two reps (a few overshooting reps must not make a
     clamshell set look double-humped).
     A rep must leave from home (a set that starts above home, before stepping
-    into position, has no rep until it has been home) and come back, unless the
+    into position, has no rep until it has been home) or straight from the
+    still start at ``start_level`` (reps that overshoot below home on the way
+    back, so that home is lower than the start), and come back, unless the
     recording ends within ``tail`` samples of its top.
     """
     if not peaks.size:
@@ -558,9 +564,13 @@ def _group_peaks(seg: np.ndarray, peaks: np.ndarray, home: float, near_home: flo
     home_again, deep = classify_dips(dips, seg[peaks] - home, near_home)
     humped = not one_hump and (~home_again).sum() >= 0.5 * max(home_again.sum(), 1)
     groups = group_peaks(peaks, home_again | (deep & ~humped))
-    # the first rep leaves from home
-    before = seg[:groups[0][0] + 1].min() - home
-    if before > max(near_home, SPLIT_FRACTION * (seg[groups[0][0]] - home)):
+    # the first rep leaves from home, or straight from the still start (reps
+    # that overshoot home on the way back turn below where they started)
+    first = groups[0][0]
+    low = seg[:first + 1].min()
+    from_start = (start_level is not None and abs(low - start_level) <= near_home
+                  and seg[first] - start_level >= SPLIT_FRACTION * (seg[first] - home))
+    if low - home > max(near_home, SPLIT_FRACTION * (seg[first] - home)) and not from_start:
         groups.pop(0)
     if groups:
         last = groups[-1][-1]
