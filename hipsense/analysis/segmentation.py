@@ -59,6 +59,9 @@ EDGE_FRACTION = 0.1
 #: A rep smaller than this fraction of the typical rep counts only among full
 #: reps; none smaller than MIN_REP_FRACTION counts (sway at home).
 FULL_REP_FRACTION, MIN_REP_FRACTION = 0.35, 0.15
+#: Two reps each shorter than HALF_REP_FRACTION of the set's median rep and
+#: together at most JOINED_FRACTION of it, not home in between, are one.
+HALF_REP_FRACTION, JOINED_FRACTION = 0.7, 1.3
 #: Reps that rise and fall once: home is a level at least this share of the
 #: rests between peaks reach.
 HOME_SHARE = 0.4
@@ -338,8 +341,8 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, rate_dps: np.ndarray,
     seg = ms[lo:hi]
     floor = max(min_rep_deg, NOISE_FACTOR * noise)
     peaks, _ = find_peaks(seg, prominence=floor, distance=samples_for(time_s, 0.4))
-    start_level = _start_level(time_s[lo:hi], seg, rate_dps[lo:hi], peaks) if one_hump else None
-    home, top = _home_and_top(seg, peaks, one_hump, start_level)
+    start_level = _start_level(time_s[lo:hi], seg, rate_dps[lo:hi], peaks)
+    home, top = _home_and_top(seg, peaks, one_hump, start_level if one_hump else None)
     typical = top - home
     reps: list[RepWindow] = []
     kept_full: list[bool] = []
@@ -358,6 +361,8 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, rate_dps: np.ndarray,
     windows = [_window(time_s[lo:hi], seg, home, g, bounds[i], bounds[i + 1])
                for i, g in enumerate(groups)]
     t = time_s[lo:hi]
+    if one_hump:
+        windows = _join_halves(t, seg, home, groups, bounds, windows)
     # a peak beside a long gap in the data may have lost its top in it
     gaps = np.flatnonzero(np.diff(t) > MAX_BRIDGE_S)
     near = samples_for(time_s, 0.15)
@@ -386,7 +391,10 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, rate_dps: np.ndarray,
     # up to MAX_FIDGETS weight shifts before starting are taken back in turn,
     # each with the small reps between it and the next full rep
     if len(reps) >= 4:
-        lasting = np.array([_time_above_half(time_s, ms, r, home) for r in reps])
+        # (a rep with a long gap in the data may have lost its top in it: its
+        # time is unknown, it is no fidget)
+        lasting = np.array([np.inf if np.any((gaps + lo >= r.start) & (gaps + lo < r.end))
+                            else _time_above_half(time_s, ms, r, home) for r in reps])
         for _ in range(MAX_FIDGETS):
             if len(reps) < 4 or lasting[0] >= 0.5 * np.median(lasting[1:]):
                 break
@@ -395,6 +403,36 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, rate_dps: np.ndarray,
         if lasting[-1] < 0.5 * np.median(lasting[:-1]):
             reps = reps[:-1]
     return reps, home, typical
+
+
+def _join_halves(t: np.ndarray, seg: np.ndarray, home: float, groups: list[list[int]],
+                 bounds: list[int], windows: list[RepWindow]) -> list[RepWindow]:
+    """Consecutive reps that are each much shorter than the set's reps
+    (below HALF_REP_FRACTION of the typical duration: the median of the
+    longer half) and together about one
+    (at most JOINED_FRACTION of it), the signal not coming home between them,
+    are one rep whose top wobbled (sway at the top of a small rep)."""
+    if len(windows) < 4:
+        return windows
+    lasting = np.array([t[w.end] - t[w.start] for w in windows])
+    typical = float(np.median(lasting[lasting >= np.median(lasting)]))
+    out, i = [], 0
+    while i < len(windows):
+        a = windows[i]
+        if i + 1 < len(windows):
+            b = windows[i + 1]
+            dip = seg[a.end:b.start + 1].min() - home if b.start >= a.end else seg[b.start] - home
+            smaller = min(seg[a.peak], seg[b.peak]) - home
+            if (max(lasting[i], lasting[i + 1]) < HALF_REP_FRACTION * typical
+                    and t[b.end] - t[a.start] <= JOINED_FRACTION * typical
+                    and dip >= SPLIT_FRACTION * smaller):
+                out.append(_window(t, seg, home, groups[i] + groups[i + 1], bounds[i],
+                                   bounds[i + 2]))
+                i += 2
+                continue
+        out.append(a)
+        i += 1
+    return out
 
 
 def _still_until(t: np.ndarray, seg: np.ndarray, rate_dps: np.ndarray, home: float,
