@@ -830,6 +830,33 @@ def test_stretch_hold_edges_after_a_wobbly_settling_within_1_s(exercise, side, r
         assert abs(hold.end_s - true["end_s"]) <= 1.0, (seed, hold.end_s - true["end_s"])
 
 
+def test_hold_edges_after_a_slow_ending_way_in_are_where_the_rate_is_down_to_the_hold_s():
+    """Knee-to-chest stretches whose way in slows down early (a skewed
+    profile: the last 0.2 deg take a second): the hold starts where the
+    rate is down to the hold's own typical level, not where it first
+    dips under its restless level (measured on seeds 0-7, realism 1: start
+    within 0.66 s, end within 0.25 s; before, 1.0 and 0.39 s early and late)."""
+    for seed in range(8):
+        spec = SetSpec("hip_stretch", "left", hold_s=30.0, start="quiet", settle=False,
+                       fidget=False, rep_profile="skewed")
+        start_s, end_s = _hold_edge_errors_s(spec, seed, 1.0)
+        assert abs(start_s) <= 0.75, (seed, start_s)
+        assert abs(end_s) <= 0.3, (seed, end_s)
+
+
+def test_a_wobble_soon_after_a_way_in_that_slows_down_early_is_not_hold():
+    """Realism 2 knee-to-chest stretches with a skewed way in (the posture is
+    reached a second or two before the keyframe ends) and a settling wobble
+    after it: the wobble, up to 4 s after the posture is reached, is not hold
+    (measured on seeds 30-39: start within 0.4 s; 3.3 s early on seed 35
+    before, the wobble 2.1 s after the arrival)."""
+    for seed in range(30, 40):
+        spec = SetSpec("hip_stretch", "left", hold_s=25.0, start="quiet", settle=True,
+                       fidget=False, rep_profile="skewed")
+        start_s, _ = _hold_edge_errors_s(spec, seed, 2.0)
+        assert abs(start_s) <= 0.75, (seed, start_s)
+
+
 def _hold_edge_errors_s(spec: SetSpec, seed: int, realism: float) -> tuple[float, float]:
     """(start, end) of the one hold found in a simulated stretch set, minus the
     truth's (s)."""

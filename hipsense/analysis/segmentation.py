@@ -71,6 +71,9 @@ MAX_FIDGETS = 3
 MIN_HOLD_TOL_DEG = 2.0
 #: A hold starts (ends) only once no wobble follows (precedes) within this (s).
 SETTLE_S = 2.0
+#: ... nor a clear wobble (the rate over this many times the hold's own
+#: restless level) within twice that.
+WOBBLE_FACTOR = 3.0
 #: Bursts of movement closer than this (s) are one way into a stretch.
 GETTING_IN_GAP_S = 2.0
 #: Getting into a stretch: its largest movement is within this (s) of the hold.
@@ -742,7 +745,10 @@ def find_hold(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray, rate_dps:
     motion settles to the hold's own level, measured inside it: the rate stays
     down for a second and the posture no longer moves against the 2 s
     that follow (start) or precede (end) it, so a wobble while settling into
-    the stretch is not hold yet.
+    the stretch is not hold yet (nor a clear wobble within 4 s: a way in
+    that slows down early reaches the posture well before the wobble); then
+    the rate is down to the hold's typical level (its 75th percentile), not
+    only under its restless one.
     """
     lo, hi = span
     r = rate_dps[lo:hi]
@@ -811,15 +817,30 @@ def _hold_edges(time_s: np.ndarray, t: np.ndarray, seg_up: np.ndarray, r: np.nda
     settle = samples_for(time_s, SETTLE_S)
     ok = ra + np.flatnonzero((calm_after & (d_ahead <= level))[ra:centre])
     start = int(ok[0]) if ok.size else ra
-    while ok.size and restless[min(start + settle, n)] > restless[start]:
-        ok = ok[ok > start + np.flatnonzero(r[start:start + settle] > rate_level)[-1]]
-        start = int(ok[0]) if ok.size else start
+    wobbly = r > WOBBLE_FACTOR * rate_level
+
+    def wobble_after(i: int) -> int | None:
+        # the last restless sample within SETTLE_S after i, or wobble within twice that
+        near = np.flatnonzero(r[i:i + settle] > rate_level)
+        far = np.flatnonzero(wobbly[i:i + 2 * settle])
+        last = max(near[-1] if near.size else -1, far[-1] if far.size else -1)
+        return i + int(last) if last >= 0 else None
+
+    while ok.size and (w := wobble_after(start)) is not None:
+        ok = ok[ok > w]
+        start = int(ok[0]) if ok.size else min(w + 1, centre)
     ok = centre + np.flatnonzero((calm_before & (d_behind <= level))[centre:rb])
     stop = int(ok[-1]) + 1 if ok.size else rb
     while ok.size and restless[stop] > restless[max(stop - settle, 0)]:
         ok = ok[ok + 1 < max(stop - settle, 0) + int(np.flatnonzero(
             r[max(stop - settle, 0):stop] > rate_level)[0])]
         stop = int(ok[-1]) + 1 if ok.size else stop
+    # the edges where the rate is down to the hold's own typical level
+    typical = float(np.percentile(r[a:b], 75))
+    settled = np.flatnonzero(r[start:centre] <= typical)
+    start = start + int(settled[0]) if settled.size else start
+    settled = np.flatnonzero(r[centre:stop] <= typical)
+    stop = centre + int(settled[-1]) + 1 if settled.size else stop
     dist_level = max(1.0, level)
     # the reference: a quiet second before getting in (see below); else the
     # longest quiet moment. Quiet against the calmest part before the hold
