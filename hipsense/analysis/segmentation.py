@@ -366,6 +366,11 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, rate_dps: np.ndarray,
     t = time_s[lo:hi]
     if one_hump:
         windows = _join_halves(t, seg, home, groups, bounds, windows)
+    elif lowering is not None:
+        # where the height is unknown (around a gap) the lowerings cannot
+        # hold a squat's humps together: the rhythm does
+        unknown = np.array([not lowering.known[w.peak] for w in windows])
+        windows = _join_halves(t, seg, home, groups, bounds, windows, unknown)
     # a peak beside a long gap in the data may have lost its top in it
     gaps = np.flatnonzero(np.diff(t) > MAX_BRIDGE_S)
     near = samples_for(time_s, 0.15)
@@ -409,12 +414,16 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, rate_dps: np.ndarray,
 
 
 def _join_halves(t: np.ndarray, seg: np.ndarray, home: float, groups: list[list[int]],
-                 bounds: list[int], windows: list[RepWindow]) -> list[RepWindow]:
+                 bounds: list[int], windows: list[RepWindow],
+                 only: np.ndarray | None = None) -> list[RepWindow]:
     """Consecutive reps that are each much shorter than the set's reps
     (below HALF_REP_FRACTION of the typical duration: the median of the
     longer half) and together about one
     (at most JOINED_FRACTION of it), the signal not coming home between them,
-    are one rep whose top wobbled (sway at the top of a small rep)."""
+    are one rep whose top wobbled (sway at the top of a small rep).
+    ``only``: join only where one of the two is marked, whatever the dip
+    between them and however long the other (a squat's humps where its
+    height is unknown)."""
     if len(windows) < 4:
         return windows
     lasting = np.array([t[w.end] - t[w.start] for w in windows])
@@ -426,9 +435,11 @@ def _join_halves(t: np.ndarray, seg: np.ndarray, home: float, groups: list[list[
             b = windows[i + 1]
             dip = seg[a.end:b.start + 1].min() - home if b.start >= a.end else seg[b.start] - home
             smaller = min(seg[a.peak], seg[b.peak]) - home
-            if (max(lasting[i], lasting[i + 1]) < HALF_REP_FRACTION * typical
-                    and t[b.end] - t[a.start] <= JOINED_FRACTION * typical
-                    and dip >= SPLIT_FRACTION * smaller):
+            pair = lasting[i:i + 2]
+            joinable = (dip >= SPLIT_FRACTION * smaller and pair.max() < HALF_REP_FRACTION
+                        * typical) if only is None else (
+                (only[i] or only[i + 1]) and pair.min() < HALF_REP_FRACTION * typical)
+            if joinable and t[b.end] - t[a.start] <= JOINED_FRACTION * typical:
                 out.append(_window(t, seg, home, groups[i] + groups[i + 1], bounds[i],
                                    bounds[i + 2]))
                 i += 2
