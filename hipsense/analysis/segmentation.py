@@ -18,7 +18,9 @@ only a second or two. It is where the pelvis returns between reps.
   between them (humps whose dip stays well above home are one rep). A small rep
   (well above the noise floor, below :data:`FULL_REP_FRACTION` of the typical
   rep) counts when it keeps the set's rhythm: among full reps, or right after
-  the last one (not before the first: that is a fidget).
+  the last one (not before the first: that is a fidget). Two pieces each far
+  shorter than the set's reps and together about one are one rep (a small
+  rep's top swaying; a squat's humps where its height is unknown).
 - Squats lower the pelvis once per rep, whatever their tilt does on the way
   (a lunge's step forward, descent and step back): the movement's peaks within
   one lowering of the pelvis's height are one rep (:func:`depth_reps`).
@@ -59,8 +61,9 @@ EDGE_FRACTION = 0.1
 #: A rep smaller than this fraction of the typical rep counts only among full
 #: reps; none smaller than MIN_REP_FRACTION counts (sway at home).
 FULL_REP_FRACTION, MIN_REP_FRACTION = 0.35, 0.15
-#: Two reps each shorter than HALF_REP_FRACTION of the set's median rep and
-#: together at most JOINED_FRACTION of it, not home in between, are one.
+#: Two reps each shorter than HALF_REP_FRACTION of the set's typical rep
+#: duration and together at most JOINED_FRACTION of it, not home in between,
+#: are one (see :func:`_join_halves`).
 HALF_REP_FRACTION, JOINED_FRACTION = 0.7, 1.3
 #: Reps that rise and fall once: home is a level at least this share of the
 #: rests between peaks reach.
@@ -418,12 +421,11 @@ def _join_halves(t: np.ndarray, seg: np.ndarray, home: float, groups: list[list[
                  only: np.ndarray | None = None) -> list[RepWindow]:
     """Consecutive reps that are each much shorter than the set's reps
     (below HALF_REP_FRACTION of the typical duration: the median of the
-    longer half) and together about one
-    (at most JOINED_FRACTION of it), the signal not coming home between them,
-    are one rep whose top wobbled (sway at the top of a small rep).
-    ``only``: join only where one of the two is marked, whatever the dip
-    between them and however long the other (a squat's humps where its
-    height is unknown)."""
+    longer half) and together about one (at most JOINED_FRACTION of it), the
+    signal not coming home between them, are one rep whose top wobbled (sway
+    at the top of a small rep). ``only``: join only where one of the two is
+    marked, whatever the dip between them and however long the other (a
+    squat's humps where its height is unknown)."""
     if len(windows) < 4:
         return windows
     lasting = np.array([t[w.end] - t[w.start] for w in windows])
@@ -433,7 +435,7 @@ def _join_halves(t: np.ndarray, seg: np.ndarray, home: float, groups: list[list[
         a = windows[i]
         if i + 1 < len(windows):
             b = windows[i + 1]
-            dip = seg[a.end:b.start + 1].min() - home if b.start >= a.end else seg[b.start] - home
+            dip = seg[a.end:max(a.end, b.start) + 1].min() - home
             smaller = min(seg[a.peak], seg[b.peak]) - home
             pair = lasting[i:i + 2]
             joinable = (dip >= SPLIT_FRACTION * smaller and pair.max() < HALF_REP_FRACTION
