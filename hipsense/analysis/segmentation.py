@@ -760,8 +760,8 @@ def find_hold(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray, rate_dps:
     that follow (start) or precede (end) it, so a wobble while settling into
     the stretch is not hold yet (nor a clear wobble within 4 s: a way in
     that slows down early reaches the posture well before the wobble); then
-    the rate is down to the hold's typical level (its 75th percentile), not
-    only under its restless one.
+    the rate is down to the hold's own typical level (its 90th percentile),
+    not only under its restless one.
     """
     lo, hi = span
     r = rate_dps[lo:hi]
@@ -849,7 +849,7 @@ def _hold_edges(time_s: np.ndarray, t: np.ndarray, seg_up: np.ndarray, r: np.nda
             r[max(stop - settle, 0):stop] > rate_level)[0])]
         stop = int(ok[-1]) + 1 if ok.size else stop
     # the edges where the rate is down to the hold's own typical level
-    typical = float(np.percentile(r[a:b], 75))
+    typical = float(np.percentile(r[a:b], 90))
     settled = np.flatnonzero(r[start:centre] <= typical)
     start = start + int(settled[0]) if settled.size else start
     settled = np.flatnonzero(r[centre:stop] <= typical)
