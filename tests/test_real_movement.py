@@ -485,6 +485,18 @@ def test_a_still_start_above_where_the_reps_overshoot_is_the_reference(start):
             assert abs(error) <= 1.25, (seed, true["index"], error)
 
 
+def _reps_of_a_tilt(t, along_deg, rng, noise_deg, min_rep_deg, depth_m=None):
+    """find_reps on a hand-built tilt (deg) about one sensor axis: the rate from
+    the clean tilt plus 0.2-0.4 deg/s of gyroscope noise, the tilt with
+    ``noise_deg`` of sway."""
+    from hipsense.analysis.segmentation import find_reps
+    rate = np.abs(np.gradient(along_deg, t)) + rng.uniform(0.2, 0.4, t.size)
+    along_deg = along_deg + rng.normal(0.0, noise_deg, t.size)
+    ax = np.radians(along_deg)
+    up = np.column_stack([np.zeros_like(ax), np.sin(ax), np.cos(ax)])
+    return find_reps(t, along_deg, up, rate, (0, t.size), min_rep_deg, depth_m)
+
+
 @pytest.mark.parametrize("first_top_s", [0.0, 2.0])
 def test_a_first_rep_straight_from_the_still_start_counts_when_the_reps_overshoot_home(
         first_top_s):
@@ -494,7 +506,6 @@ def test_a_first_rep_straight_from_the_still_start_counts_when_the_reps_overshoo
     held still at its top for 2 s. Every rep leaves from where the pelvis was
     still, so all six count (the first was taken for a rep that never left
     home: 5 reps, and a 2 s still top was taken for the start's level)."""
-    from hipsense.analysis.segmentation import find_reps
     rate_hz, rng = 100.0, np.random.default_rng(5)
     t = np.arange(0.0, 3.0 + first_top_s + 6 * 3.0 + 3.0, 1.0 / rate_hz)
 
@@ -525,11 +536,7 @@ def test_a_first_rep_straight_from_the_still_start_counts_when_the_reps_overshoo
                                          0.5 * np.pi * (x[inside] - 0.4) / 0.6) ** 2)
     end = 3.0 + first_top_s + 6 * 3.0
     along[t >= end] = low * np.exp(-(t[t >= end] - end) / 0.4)
-    rate = np.abs(np.gradient(along, t)) + rng.uniform(0.2, 0.4, t.size)
-    along += rng.normal(0.0, 0.05, t.size)
-    ax = np.radians(along)
-    up = np.column_stack([np.zeros_like(ax), np.sin(ax), np.cos(ax)])
-    found, rest = find_reps(t, along, up, rate, (0, t.size), 3.0)
+    found, rest = _reps_of_a_tilt(t, along, rng, 0.05, 3.0)
     assert len(found) == 6
     assert t[found[0].start] < 3.6
     assert rest.found and t[rest.reference[-1]] <= 3.3
@@ -733,7 +740,6 @@ def test_a_small_rep_whose_top_wobbles_is_one_rep():
     fifth only 1.6 deg, its top swaying down to 0.5 deg for a moment (a third
     of its excursion: not home). Each half is far shorter than a rep and
     together they are one: 8 reps (two before)."""
-    from hipsense.analysis.segmentation import find_reps
     rng = np.random.default_rng(11)
     t = np.arange(0.0, 3.0 + 8 * 5.0 + 3.0, 0.01)
     phase, k = (t - 3.0) % 5.0, np.floor((t - 3.0) / 5.0)
@@ -742,11 +748,7 @@ def test_a_small_rep_whose_top_wobbles_is_one_rep():
     wobbly = np.interp(phase, [0.0, 1.5, 2.25, 3.0, 4.5, 5.0], [0.0, 1.6, 0.5, 1.6, 0.0, 0.0])
     along = np.where(inside, np.where(k == 4, wobbly, 3.0 * (0.5 - 0.5 * np.cos(np.pi * shape))),
                      0.0)
-    rate = np.abs(np.gradient(along, t)) + rng.uniform(0.2, 0.4, t.size)
-    along += rng.normal(0.0, 0.03, t.size)
-    ax = np.radians(along)
-    up = np.column_stack([np.zeros_like(ax), np.sin(ax), np.cos(ax)])
-    found, _ = find_reps(t, along, up, rate, (0, t.size), 0.5)
+    found, _ = _reps_of_a_tilt(t, along, rng, 0.03, 0.5)
     assert len(found) == 8
     starts = np.array([t[r.start] for r in found])
     assert np.abs(starts - (3.0 + 5.0 * np.arange(8))).max() < 0.5
@@ -759,7 +761,6 @@ def test_squat_humps_where_the_height_is_unknown_are_held_together_by_the_rhythm
     humps together: the rhythm does (two pieces, one far shorter than a rep,
     together about one). Measured: 9 reps (rep 5, whose lowering borders the
     unknown height, still splits); 10 before."""
-    from hipsense.analysis.segmentation import find_reps
     rng = np.random.default_rng(2)
     t = np.arange(0.0, 3.0 + 8 * 5.0 + 3.0, 0.01)
     phase, k = (t - 3.0) % 5.0, np.floor((t - 3.0) / 5.0)
@@ -771,11 +772,7 @@ def test_squat_humps_where_the_height_is_unknown_are_held_together_by_the_rhythm
     along = np.where(inside, 10.0 * (hump(phase / 1.8) + hump((phase - 2.0) / 1.8)), 0.0)
     depth = np.where(inside, 0.15 * hump((phase - 0.3) / 3.4), 0.0)
     depth[(k == 3) & inside] = np.nan
-    rate = np.abs(np.gradient(along, t)) + rng.uniform(0.2, 0.4, t.size)
-    along += rng.normal(0.0, 0.05, t.size)
-    ax = np.radians(along)
-    up = np.column_stack([np.zeros_like(ax), np.sin(ax), np.cos(ax)])
-    found, _ = find_reps(t, along, up, rate, (0, t.size), 3.0, depth)
+    found, _ = _reps_of_a_tilt(t, along, rng, 0.05, 3.0, depth)
     assert abs(len(found) - 8) <= 1
     # rep 4 (18-23 s) is one
     assert sum(1 for r in found if 18.0 <= t[r.start] < 22.5) == 1
