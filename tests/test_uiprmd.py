@@ -147,7 +147,8 @@ def test_malformed_take_names_file_and_line(tmp_path: Path, row: str, words: lis
 
 def test_takes_that_cannot_be_replayed_say_why(tmp_path: Path) -> None:
     """Pelvis markers on top of each other (no frame), a take with a file
-    missing in its numbering (the pose would jump between reps), a take whose
+    missing in its numbering (the pose would jump between reps) or one rep's
+    file twice (.txt beside .txt.gz: replayed twice), a take whose
     only file begins mid-rep (no whole rep): one error each, naming the file."""
     path = tmp_path / "psis" / "m06_s01_e01_positions.txt.gz"
     path.parent.mkdir()
@@ -161,6 +162,13 @@ def test_takes_that_cannot_be_replayed_say_why(tmp_path: Path) -> None:
     paths = _write_take(tmp_path / "gap", reps=3)
     paths[1].unlink()
     with pytest.raises(MocapError, match=r"e01_positions.txt.gz: the take has no file for rep 02"):
+        read_take(paths[0])
+
+    paths = _write_take(tmp_path / "twice", reps=2)
+    with gzip.open(paths[1], "rt") as fh:
+        (paths[1].parent / paths[1].name.removesuffix(".gz")).write_text(fh.read())
+    with pytest.raises(MocapError, match=r"e01_positions.txt.gz: the take has two files for "
+                                         r"rep 02"):
         read_take(paths[0])
 
     (only,) = _write_take(tmp_path / "cut", reps=1)

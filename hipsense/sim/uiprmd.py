@@ -139,6 +139,10 @@ def take_files(path: str | Path) -> list[Path]:
             files.append((int(m.group(3)), f))
     files.sort()
     numbers = [k for k, _ in files]
+    twice = sorted({k for k in numbers if numbers.count(k) > 1})
+    if twice:
+        # a take unpacked twice (.txt beside .txt.gz): its reps would be replayed twice
+        raise MocapError(path, f"the take has two files for rep {twice[0]:02d}")
     missing = sorted(set(range(numbers[0], numbers[-1] + 1)) - set(numbers))
     if missing:
         # joined across a missing file, the pose would jump between two reps
