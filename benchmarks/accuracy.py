@@ -37,7 +37,7 @@ import numpy as np
 
 from hipsense.analysis import analyze
 from hipsense.exercises import EXERCISES
-from hipsense.recording import Recording, Session
+from hipsense.core import Recording, Session
 from hipsense.sim import SessionSpec, SetSpec, simulate_session
 
 

@@ -22,10 +22,10 @@ from hipsense.analysis.calibration import calibrate
 from hipsense.ble.virtual import packetise
 from hipsense.devices.base import StreamConfig
 from hipsense.exercises import EXERCISES
-from hipsense.live.analyzer import LiveSet
+from hipsense.analysis.live import LiveSet
 from hipsense.protocol.codec import encode_packet
 from hipsense.protocol.stream import HipsenseDecoder
-from hipsense.record.rawlog import RawLogWriter
+from hipsense.io.rawlog import RawLogWriter
 from hipsense.sim import SessionSpec, SetSpec, simulate_session
 
 

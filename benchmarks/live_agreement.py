@@ -3,7 +3,7 @@
 Simulates N sessions (benchmarks/accuracy.py's random programme: random
 faults, holds, rep counts, rates, packet loss, and at ``--realism`` above 0 the
 realities of real movement), feeds every rep set through the live analyzer
-(:class:`hipsense.live.analyzer.LiveSet`, in notification-sized batches, with
+(:class:`hipsense.analysis.live.LiveSet`, in notification-sized batches, with
 the session calibration's axes and gyroscope offset as the recorder does) and
 the whole session through :func:`hipsense.analysis.analyze`, and prints the
 number of rep sets, how often the live count equals the offline one and is
@@ -27,7 +27,7 @@ import numpy as np
 from hipsense.analysis import analyze
 from hipsense.analysis.calibration import calibrate
 from hipsense.exercises import EXERCISES
-from hipsense.live.analyzer import LiveSet
+from hipsense.analysis.live import LiveSet
 from hipsense.sim import simulate_session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -76,7 +76,7 @@ def build_session(folder: Path, minutes: float) -> float:
             seconds += rec.duration_s
         k += 1
     session = sim.session
-    from hipsense.recording import SetInfo
+    from hipsense.core import SetInfo
 
     session.sets = [(SetInfo(f"set{i:03d}.csv", info.exercise, info.side), rec)
                     for i, (info, rec) in enumerate(sets, start=1)]

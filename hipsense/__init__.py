@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
     from hipsense.analysis.results import SessionResult
 
-__version__ = "0.1.0"
+from hipsense.version import __version__
+
+__all__ = ["__version__", "analyze_session"]
 
 
 def analyze_session(path: str | Path) -> SessionResult:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from hipsense import __version__
+from hipsense.version import __version__
 from hipsense.errors import HipsenseError, one_line, shown
 
 EXIT_OK = 0
@@ -557,7 +557,7 @@ def _cmd_recover(args: argparse.Namespace) -> int:
 
     from hipsense.io import write_session
     from hipsense.record.assemble import session_from_log
-    from hipsense.record.rawlog import read_rawlog
+    from hipsense.io.rawlog import read_rawlog
 
     out = args.out or args.log.parent
     session, summary = session_from_log(read_rawlog(args.log), args.log)

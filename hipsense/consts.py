@@ -16,7 +16,10 @@ GYR_DECIMALS = 3
 
 SESSION_FORMAT = "hipsense-session"
 SESSION_VERSION = 1
+#: The one name of a session folder's metadata file, and of its calibration
+#: recording when hipsense writes one.
 SESSION_FILE = "session.json"
+CALIBRATION_FILE = "calibration.csv"
 
 #: Standard gravity used to turn m/s^2 into g.
 STANDARD_GRAVITY_MS2 = 9.80665

@@ -12,7 +12,7 @@ import numpy as np
 from hipsense.devices.polar import (
     ACC, GYRO, OP_START, OP_STOP, PMD_CONTROL_UUID, PMD_DATA_UUID, PMD_SERVICE_UUID,
 )
-from hipsense.recording import Recording
+from hipsense.core import Recording
 
 GYRO_FACTOR = np.float32(0.0152587890625)  # 500 / 32768 deg/s per count
 SECONDS_2000_OFFSET = 800_000_000.0  # sensor time 0 is this many s after 2000-01-01

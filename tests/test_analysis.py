@@ -13,7 +13,7 @@ from scipy.spatial.transform import Rotation
 from hipsense.analysis import analyze
 from hipsense.analysis.calibration import calibrate
 from hipsense.analysis.orientation import affine_scan, gravity_up
-from hipsense.recording import Recording, Session
+from hipsense.core import Recording, Session
 from hipsense.sim import SessionSpec, SetSpec, programme_sets, simulate_session
 
 

@@ -25,10 +25,10 @@ from hipsense.io import read_session, write_session
 from hipsense.live.view import ScriptedUI
 from hipsense.protocol.commands import Op
 from hipsense.record.assemble import RAW_LOG_FILE, session_from_log
-from hipsense.record.rawlog import read_rawlog
+from hipsense.io.rawlog import read_rawlog
 from tests.virtual_recording import record_virtual
 from hipsense.record.recorder import Plan, Recorder
-from hipsense.recording import Recording
+from hipsense.core import Recording
 from hipsense.sim import SessionSpec, programme_sets
 
 WRAP_S = 2**32 / 1e6

@@ -9,7 +9,7 @@ from rich.console import Console
 from hipsense.analysis import analyze
 from hipsense.analysis.calibration import PelvisAxes, calibrate
 from hipsense.exercises import EXERCISES
-from hipsense.live.analyzer import LiveSet
+from hipsense.analysis.live import LiveSet
 from hipsense.live.view import gauge, live_panel
 from hipsense.sim import SessionSpec, SetSpec, programme_sets, simulate_session
 

@@ -30,7 +30,7 @@ from hipsense.consts import REQUIRED_COLS
 from hipsense.errors import MAX_SHOWN_CHARS
 from hipsense.io.safe import MAX_RECORDING_BYTES
 from hipsense.io.session import read_recording, read_session
-from hipsense.recording import Session
+from hipsense.core import Session
 
 COMMANDS = ("check", "analyze", "report", "import")
 #: What a one-line error may add to the paths it names (the longest fixed text,

@@ -26,7 +26,7 @@ from hipsense.analysis.calibration import calibrate
 from hipsense.analysis.flags import set_flags
 from hipsense.analysis.orientation import gravity_up
 from hipsense.exercises import EXERCISES
-from hipsense.recording import Recording
+from hipsense.core import Recording
 from hipsense.sim import ImuErrors, Mounting, Sampler, SessionSpec, SetSpec, simulate_session
 from hipsense.sim.imu import record
 from hipsense.sim.motion import Keyframes, Motion, Sines, base_orientation
@@ -938,7 +938,7 @@ def test_a_set_that_never_rests_gives_results_not_a_traceback():
     the quiet start before the first rep ran past the recording's end)."""
     import json
 
-    from hipsense.recording import Session, SetInfo
+    from hipsense.core import Session, SetInfo
 
     n = 1500
     t = np.arange(n) / 100.0 + 100.0

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 from hipsense.cli import main
 from hipsense.consts import REQUIRED_COLS
 from hipsense.io import read_recording, read_session, write_recording, write_session
-from hipsense.recording import Recording
+from hipsense.core import Recording
 
 
 def test_round_trip_keeps_samples_metadata_and_bytes(small_sim, session_dir, tmp_path):
@@ -75,7 +75,7 @@ def test_reader_accepts_crlf_bom_spaces_and_any_column_order(tmp_path):
 
 
 def test_calibration_null_round_trips(small_sim, tmp_path):
-    from hipsense.recording import Session
+    from hipsense.core import Session
 
     session = Session({**small_sim.session.metadata, "calibration": None}, None,
                       small_sim.session.sets)

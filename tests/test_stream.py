@@ -11,7 +11,7 @@ from hipsense.devices.clock import ClockFit
 from hipsense.errors import HipsenseError
 from hipsense.protocol.codec import encode_packet
 from hipsense.protocol.stream import HipsenseDecoder
-from hipsense.record.rawlog import MAGIC, MAGIC_V1, RawLogWriter, encode_record, read_rawlog
+from hipsense.io.rawlog import MAGIC, MAGIC_V1, RawLogWriter, encode_record, read_rawlog
 
 CONFIG = StreamConfig(100.0, 4.0, 500.0, 4 / 32768, 500 / 32768)
 PERIOD_US = 10_000

@@ -10,7 +10,7 @@ from hipsense.ble.virtual import VirtualSensor
 from hipsense.devices.hipsense import HipsenseDriver, scan
 from hipsense.live.view import ScriptedUI
 from hipsense.record.recorder import Plan, Recorder
-from hipsense.recording import Session
+from hipsense.core import Session
 
 
 async def record_virtual(sensor: VirtualSensor, folder: Path, plan: Plan | None = None

@@ -30,7 +30,7 @@ from hipsense.analysis.segmentation import (
     posture_span,
 )
 from hipsense.exercises import EXERCISES, MIN_REP_DEG
-from hipsense.recording import Recording, Session, SetInfo
+from hipsense.core import Recording, Session, SetInfo
 
 #: A set needs at least this much data to be analysed.
 MIN_SET_S = 3.0

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hipsense import __version__
+from hipsense.version import __version__
 from hipsense.errors import HipsenseError
 from hipsense.io.private import FILE_MODE, make_private, make_private_dir
 

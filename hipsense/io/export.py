@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 
 from hipsense.consts import ACC_COLS, GYR_COLS, TIME_COL
 from hipsense.io.private import open_private
-from hipsense.recording import Session
+from hipsense.core import Session
 
 
 def session_table(session: Session, session_name: str) -> pa.Table:

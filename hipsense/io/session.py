@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import json
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -27,7 +28,7 @@ from hipsense.io.schema import (
     MIN_ABS_ACC_G, MIN_RATE_HZ, validate_session_document,
 )
 from hipsense.io.private import make_private_dir, write_private_text
-from hipsense.recording import Recording, Session, SetInfo
+from hipsense.core import Recording, Session, SetInfo
 
 # --------------------------------------------------------------------------- CSV
 
@@ -370,17 +371,34 @@ def read_session(folder: str | Path) -> Session:
     cal_name = metadata["calibration"]
     calibration = read_recording(folder / cal_name) if cal_name is not None else None
     sets = [(info, read_recording(folder / info.file)) for info in infos]
-    return Session(metadata=metadata, calibration=calibration, sets=sets)
+    return Session(metadata=metadata, calibration=calibration, sets=sets, folder=folder)
 
 
-def session_json(session: Session) -> str:
-    """session.json text: the metadata keys in order, then ``sets``."""
+def new_session_metadata(started_at: str | None, sample_rate_hz: float | None,
+                         calibration: str | None, extra: Mapping[str, Any] = {}
+                         ) -> dict[str, Any]:
+    """The metadata of a new session.json (all but ``sets``), the one place it is
+    made: ``format`` and ``version``, the start (ISO 8601), the nominal rate,
+    the calibration's file name (None: none recorded), then the ``extra`` keys
+    in order (a key named above keeps its place and takes the extra value)."""
+    return {"format": SESSION_FORMAT, "version": SESSION_VERSION, "started_at": started_at,
+            "sample_rate_hz": sample_rate_hz, "calibration": calibration, **extra}
+
+
+def session_document(session: Session) -> dict[str, Any]:
+    """The session.json document of a session: the metadata keys in order
+    (``format``, ``version`` and ``calibration`` added when missing), then ``sets``."""
     doc = {k: v for k, v in session.metadata.items() if k != "sets"}
     doc.setdefault("format", SESSION_FORMAT)
     doc.setdefault("version", SESSION_VERSION)
     doc.setdefault("calibration", None)
     doc["sets"] = [info.to_json() for info, _ in session.sets]
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return doc
+
+
+def session_json(session: Session) -> str:
+    """session.json text: :func:`session_document`, indented."""
+    return json.dumps(session_document(session), indent=2, ensure_ascii=False) + "\n"
 
 
 def write_session(session: Session, folder: str | Path) -> Path:

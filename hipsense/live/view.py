@@ -17,7 +17,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from hipsense.exercises import EXERCISES, Exercise
-from hipsense.live.analyzer import LiveSet, LiveState
+from hipsense.analysis.live import LiveSet, LiveState
 from hipsense.report.table import metric_label
 
 GAUGE_WIDTH = 41

@@ -16,14 +16,15 @@ from typing import Any
 
 import numpy as np
 
+from hipsense.consts import CALIBRATION_FILE
+from hipsense.core import Recording, Session, SetInfo
 from hipsense.devices import FAMILIES, decoder_for
 from hipsense.devices.base import Samples, StreamConfig, StreamDecoder
 from hipsense.errors import HipsenseError, SessionFormatError, clip
 from hipsense.exercises import EXERCISES
-from hipsense.recording import Recording, Session, SetInfo
-from hipsense.record.rawlog import KIND_DATA, Damage, RawLog, _json_object
+from hipsense.io.rawlog import KIND_DATA, Damage, RawLog, json_object
+from hipsense.io.session import new_session_metadata
 
-CALIBRATION_FILE = "calibration.csv"
 RAW_LOG_FILE = "raw-packets.hslog"
 #: Calibration attempts the recorder makes before it goes on without one.
 MAX_CALIBRATION_TRIES = 3
@@ -79,10 +80,10 @@ class RecordingBuilder:
 def session_metadata(session_event: dict[str, Any], config: StreamConfig | None,
                      calibration: bool, stats: dict[str, Any]) -> dict[str, Any]:
     """session.json (without ``sets``) from the log's "session" event."""
-    meta = {"format": "hipsense-session", "version": 1,
-            "started_at": session_event.get("started_at"),
-            "sample_rate_hz": config.rate_hz if config else session_event.get("rate_hz"),
-            "calibration": CALIBRATION_FILE if calibration else None}
+    meta = new_session_metadata(
+        session_event.get("started_at"),
+        config.rate_hz if config else session_event.get("rate_hz"),
+        CALIBRATION_FILE if calibration else None)
     extra = session_event.get("metadata", {})
     if isinstance(extra, dict):
         meta.update({k: v for k, v in extra.items() if k not in _RESERVED})
@@ -188,7 +189,7 @@ class _Replay:
     # ---- events --------------------------------------------------------------------
     def event(self, host_s: float, payload: bytes) -> None:
         self.flush()
-        ev = _json_object(payload)
+        ev = json_object(payload)
         if ev is None:
             self.notes.append(f"an event record at host time {host_s:.3f} s is not a JSON "
                               "object; skipped")

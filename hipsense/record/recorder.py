@@ -20,20 +20,21 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from hipsense import __version__
 from hipsense.analysis.acc_only import tilt_rate_dps
 from hipsense.analysis.calibration import Calibration, calibrate
+from hipsense.analysis.live import LiveSet, LiveState
+from hipsense.consts import CALIBRATION_FILE, SESSION_FILE
+from hipsense.core import Recording, Session
 from hipsense.devices.base import Samples, SensorDriver, StreamConfig, StreamDecoder
 from hipsense.errors import HipsenseError, shown
 from hipsense.exercises import EXERCISES
 from hipsense.io.private import make_private_dir
+from hipsense.io.rawlog import RawLogWriter
 from hipsense.io.session import write_recording, write_session_json
-from hipsense.live.analyzer import LiveSet, LiveState
 from hipsense.record.assemble import (
-    CALIBRATION_FILE, MAX_CALIBRATION_TRIES, RAW_LOG_FILE, RecordingBuilder, session_metadata,
+    MAX_CALIBRATION_TRIES, RAW_LOG_FILE, RecordingBuilder, session_metadata,
 )
-from hipsense.record.rawlog import RawLogWriter
-from hipsense.recording import Recording, Session
+from hipsense.version import __version__
 
 DRAIN_EVERY_S = 0.05
 
@@ -325,7 +326,7 @@ def prepare_folder(folder: Path, force: bool) -> None:
     if not force:
         raise HipsenseError(f"{folder}: folder is not empty; choose another --out or add "
                             "--force to replace the session in it")
-    if not ((folder / "session.json").exists() or (folder / RAW_LOG_FILE).exists()):
+    if not ((folder / SESSION_FILE).exists() or (folder / RAW_LOG_FILE).exists()):
         raise HipsenseError(f"{folder}: not a hipsense session folder; --force only replaces "
                             "sessions")
     import shutil

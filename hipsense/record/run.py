@@ -13,7 +13,7 @@ from pathlib import Path
 
 from hipsense.errors import HipsenseError, shown
 from hipsense.record.recorder import Plan, Recorder
-from hipsense.recording import Session
+from hipsense.core import Session
 
 
 @dataclass

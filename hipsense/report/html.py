@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hipsense import __version__
+from hipsense.version import __version__
 from hipsense.analysis.results import SessionResult, SetResult
 from hipsense.exercises import EXERCISES, PROGRAMME_ORDER
 from hipsense.report.figures import left_right_figure, set_figure, to_png_base64

@@ -19,7 +19,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from hipsense.consts import STANDARD_GRAVITY_MS2
-from hipsense.recording import Recording
+from hipsense.core import Recording
 from hipsense.sim.motion import Motion
 
 #: Sensor axes in the pelvis frame when clipped as specified: +X up, +Y left,

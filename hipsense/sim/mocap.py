@@ -44,13 +44,13 @@ from scipy.interpolate import CubicSpline
 from scipy.signal import butter, filtfilt, find_peaks
 from scipy.spatial.transform import Rotation
 
-from hipsense import __version__
-from hipsense.consts import SESSION_FORMAT, SESSION_VERSION
+from hipsense.core import Session, SetInfo
 from hipsense.errors import HipsenseError
 from hipsense.exercises import EXERCISES, HOLD_TOP_FRACTION
-from hipsense.recording import Session, SetInfo
+from hipsense.io.session import new_session_metadata
 from hipsense.sim.imu import ImuErrors, Mounting, Sampler, record
 from hipsense.sim.truth import TRUTH_RATE_HZ, angle_signals
+from hipsense.version import __version__
 
 #: CMU frame rate (frames/s).
 CMU_FPS = 120.0
@@ -707,15 +707,13 @@ def replay_sets(sets: list[tuple[PoseTrial, MocapSet]], source: dict[str, Any], 
         truth["sets"].append({"file": info.file, **mocap_set_truth(plan), "lost_samples": lost})
         clock_s = plan.end_s + float(rng.uniform(20.0, 60.0))
 
-    metadata = {
-        "format": SESSION_FORMAT, "version": SESSION_VERSION,
-        "started_at": started_at, "sample_rate_hz": rate_hz, "calibration": None,
-        "notes": notes,
-        "sensor": {"model": "hipsense virtual sensor", "simulated": True,
-                   "acc_range_g": errors.acc_range_g, "gyr_range_dps": errors.gyr_range_dps},
-        "simulation": {"seed": seed, "generator": f"hipsense {__version__}",
-                       "from_mocap": from_mocap},
-    }
+    metadata = new_session_metadata(
+        started_at, rate_hz, None,
+        {"notes": notes,
+         "sensor": {"model": "hipsense virtual sensor", "simulated": True,
+                    "acc_range_g": errors.acc_range_g, "gyr_range_dps": errors.gyr_range_dps},
+         "simulation": {"seed": seed, "generator": f"hipsense {__version__}",
+                        "from_mocap": from_mocap}})
     return MocapSession(Session(metadata, None, recorded), truth, [s for _, s in sets])
 
 

@@ -12,13 +12,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-from hipsense import __version__
-from hipsense.consts import SESSION_FORMAT, SESSION_VERSION
+from hipsense.consts import CALIBRATION_FILE
+from hipsense.core import Session, SetInfo
 from hipsense.exercises import EXERCISES, PROGRAMME_ORDER
-from hipsense.recording import Session, SetInfo
+from hipsense.io.session import new_session_metadata
 from hipsense.sim.imu import ImuErrors, Mounting, Sampler, record
 from hipsense.sim.movements import SetSpec, plan_calibration, plan_set
 from hipsense.sim.truth import set_truth
+from hipsense.version import __version__
 
 
 #: The range of ``SessionSpec.realism``: 0 idealised, 1 as people move, 2 doubled;
@@ -123,7 +124,7 @@ def simulate_session(spec: SessionSpec, seed: int) -> SimulatedSession:
         calibration, lost = record(plan.motion, plan.start_s, plan.end_s, mounting, errors,
                                    sampler, cal_rng)
         truth["calibration"] = {
-            "file": "calibration.csv", "lost_samples": lost,
+            "file": CALIBRATION_FILE, "lost_samples": lost,
             "quiet_s": [[round(a, 4), round(b, 4)] for a, b in plan.quiet_s],
             "hinges_s": [[round(a, 4), round(b, 4)] for a, b in plan.hinges_s],
             "hinge_peak_deg": [round(p, 3) for p in plan.hinge_peak_deg],
@@ -146,15 +147,12 @@ def simulate_session(spec: SessionSpec, seed: int) -> SimulatedSession:
                               "lost_samples": lost})
         clock_s = plan.end_s + float(rng.uniform(20.0, 60.0))
 
-    metadata = {
-        "format": SESSION_FORMAT, "version": SESSION_VERSION,
-        "started_at": spec.started_at, "sample_rate_hz": spec.rate_hz,
-        "calibration": "calibration.csv" if spec.calibration else None,
-        **spec.metadata,
-        "sensor": {"model": "hipsense virtual sensor", "simulated": True,
-                   "acc_range_g": spec.acc_range_g, "gyr_range_dps": spec.gyr_range_dps},
-        "simulation": {"seed": seed, "generator": f"hipsense {__version__}"},
-    }
+    metadata = new_session_metadata(
+        spec.started_at, spec.rate_hz, CALIBRATION_FILE if spec.calibration else None,
+        {**spec.metadata,
+         "sensor": {"model": "hipsense virtual sensor", "simulated": True,
+                    "acc_range_g": spec.acc_range_g, "gyr_range_dps": spec.gyr_range_dps},
+         "simulation": {"seed": seed, "generator": f"hipsense {__version__}"}})
     return SimulatedSession(Session(metadata, calibration, sets), truth)
 
 

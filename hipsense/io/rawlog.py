@@ -143,7 +143,7 @@ class RawLog:
         out = []
         for kind, host_s, payload in self.records:
             if kind == KIND_EVENT:
-                obj = _json_object(payload)
+                obj = json_object(payload)
                 if obj is not None:
                     out.append((host_s, obj))
         return out
@@ -153,7 +153,8 @@ class RawLog:
         return sum(d.size_bytes for d in self.damage)
 
 
-def _json_object(payload: bytes) -> dict[str, Any] | None:
+def json_object(payload: bytes) -> dict[str, Any] | None:
+    """An event record's payload as a JSON object, or None when it is not one."""
     try:
         obj = json.loads(payload)
     except (ValueError, RecursionError):
@@ -273,7 +274,7 @@ def _record_v1(data: bytes, pos: int, near_host_s: float | None) -> tuple[str, i
     end = pos + _HEAD_V1.size + length
     if end > n:
         return "cut", n
-    if kind == KIND_EVENT and _json_object(data[pos + _HEAD_V1.size:end]) is None:
+    if kind == KIND_EVENT and json_object(data[pos + _HEAD_V1.size:end]) is None:
         return "bad", pos
     return "ok", end
 
