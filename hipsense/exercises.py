@@ -1,8 +1,10 @@
 """The catalogue of the seven exercises of the runner's hip programme.
 
 One table that the rest of hipsense reads: posture, what ``side`` means, the
-prescription, which angle signals apply and how each becomes a per-rep metric,
-and the default flag thresholds. Nothing about an exercise is written anywhere
+prescription, which angle signals apply, how each becomes a per-rep metric,
+its label and which way is better, the default flag thresholds and the words
+of each flag (after a set and, shorter, live), and how a set is named in a
+sentence. Nothing about an exercise is written anywhere
 else. Definitions follow ``shared/spec/measurements.md``.
 
 Pelvis-frame vectors are given in (a, l, u) components: ``a`` anterior, ``l``
@@ -26,6 +28,10 @@ Posture = Literal["standing", "standing_one_leg", "supine", "prone", "side_lying
 Axis = Literal["a", "l", "u", "side"]
 #: How a signal becomes one number per rep (extreme within the rep) or per hold.
 Reduce = Literal["max", "min", "absmax", "mean"]
+#: Which way a signal is better: lower (a fault's size), higher (the movement
+#: the exercise asks for), nearer zero (signed: either way is a fault), or
+#: neither (it describes the movement).
+Better = Literal["lower", "higher", "nearer_zero", "neither"]
 
 AXIS_VECTORS: dict[str, np.ndarray] = {
     "a": np.array([1.0, 0.0, 0.0]),
@@ -57,6 +63,17 @@ class Signal:
     sign: int
     reduce: Reduce
     meaning: str
+    better: Better = "neither"
+
+    @property
+    def label(self) -> str:
+        """The signal's name in words (``pelvic_drop_deg`` -> ``drop``)."""
+        return metric_label(self.name)
+
+    def size(self, value_deg: float) -> float:
+        """What is judged of a value: its size for a signal better nearer zero
+        (the bridge's obliquity, signed by the side that is higher), else the value."""
+        return abs(value_deg) if self.better == "nearer_zero" else value_deg
 
     def reduce_values(self, values_deg: np.ndarray) -> float:
         """The one number of a rep (its extreme) or of a hold (its mean), in degrees."""
@@ -93,12 +110,34 @@ class Prescription:
 
 @dataclass(frozen=True)
 class FlagRule:
-    """A flag raised when the set's median per-rep ``metric`` exceeds ``threshold_deg``."""
+    """A flag raised when the set's median per-rep ``metric`` exceeds ``threshold_deg``.
+
+    ``message`` (the flag after a set) and ``cue`` (the live view's words for one
+    rep past the threshold) are templates sharing the fields of
+    :meth:`words`: ``value`` (deg: the size, for ``use_abs``), ``side`` and
+    ``other`` (the set's side and the opposite one), ``low`` (the lower side for a
+    signed value: right when it is positive), ``what`` (the set in words),
+    ``aim`` and ``metric``.
+    """
 
     code: str
     metric: str
     threshold_deg: float
     use_abs: bool = False
+    message: str = "{metric} was {value:.1f} deg on average during {what}; {aim}."
+    cue: str = "{metric} {value:.0f} deg"
+
+    def past(self, value_deg: float) -> bool:
+        """Whether a value is past the threshold."""
+        return (abs(value_deg) if self.use_abs else value_deg) > self.threshold_deg
+
+    def words(self, template: str, side: str, value_deg: float, what: str = "") -> str:
+        """``template`` (:attr:`message` or :attr:`cue`) filled in for a value."""
+        return template.format(
+            value=abs(value_deg) if self.use_abs else value_deg, side=side,
+            other=opposite_side(side) if side in ("left", "right") else side,
+            low="right" if value_deg > 0 else "left", what=what, metric=self.metric,
+            aim=f"aim for under {self.threshold_deg:.0f} deg")
 
 
 @dataclass(frozen=True)
@@ -107,6 +146,9 @@ class Exercise:
 
     id: str
     name: str
+    #: A set of it in a sentence ("during right clamshells"); a stretch is held
+    #: once, so its name stays singular ("You held the hip stretch").
+    plural: str
     posture: Posture
     side_means: str
     kind: Literal["reps", "hold"]
@@ -129,6 +171,19 @@ class Exercise:
     #: A rep lowers the pelvis once (squats): the reps are counted by its
     #: height, whatever the tilt does on the way down and up.
     rep_lowers_pelvis: bool = False
+
+    def set_name(self, side: str) -> str:
+        """A set on ``side`` in words: "right single-leg squats", "bridges"."""
+        return self.plural if side == "both" else f"{side} {self.plural}"
+
+    @property
+    def primary_signal(self) -> Signal:
+        return self.signal(self.primary_metric)
+
+    @property
+    def primary_rule(self) -> FlagRule | None:
+        """The flag rule of the primary metric (the live cue's), if any."""
+        return next((r for r in self.flag_rules if r.metric == self.primary_metric), None)
 
     @property
     def sides(self) -> tuple[str, ...]:
@@ -175,9 +230,19 @@ def opposite_side(side: str) -> str:
     return {"left": "right", "right": "left"}[side]
 
 
+def metric_label(metric: str) -> str:
+    """A metric's name in words, as tables and reports show it:
+    ``pelvic_drop_deg`` -> ``drop``."""
+    return metric.removeprefix("pelvic_").removesuffix("_deg").replace("_", " ")
+
+
 def _drop() -> Signal:
     return Signal("pelvic_drop_deg", "side", -1, "max",
-                  "the unsupported side dropped (Trendelenburg); negative = hiked")
+                  "the unsupported side dropped (Trendelenburg); negative = hiked", "lower")
+
+
+def _drop_rule(message: str, cue: str) -> FlagRule:
+    return FlagRule("excessive_pelvic_drop", "pelvic_drop_deg", 5.0, message=message, cue=cue)
 
 
 _REPS_HOLD_0_5 = Prescription(sets=(1, 2), reps=(10, 15), hold_s=(0.0, 5.0))
@@ -185,55 +250,73 @@ _STRETCH = Prescription(sets=(1, 1), reps=None, hold_s=(30.0, 30.0), holds=(1, 2
 
 EXERCISES: dict[str, Exercise] = {e.id: e for e in (
     Exercise(
-        id="clamshell", name="Clamshell", posture="side_lying",
+        id="clamshell", name="Clamshell", plural="clamshells", posture="side_lying",
         side_means="the top (moving) leg", kind="reps",
         prescription=_REPS_HOLD_0_5, signal_side="none",
         signals=(Signal("pelvic_rollback_deg", "a", +1, "max",
-                        "the pelvis rolled back (front turned toward the ceiling)"),),
+                        "the pelvis rolled back (front turned toward the ceiling)", "lower"),),
         primary_metric="pelvic_rollback_deg",
-        flag_rules=(FlagRule("pelvic_rollback", "pelvic_rollback_deg", 5.0),),
+        flag_rules=(FlagRule(
+            "pelvic_rollback", "pelvic_rollback_deg", 5.0,
+            message="Your pelvis rolled back {value:.0f} deg on average during {what}; "
+                    "{aim}: keep the hips stacked and open the knee only as far as the "
+                    "pelvis stays still.",
+            cue="Pelvis rolled back {value:.0f} deg: keep the hips stacked"),),
         rep_signal=("pelvic_rollback_deg", +1),
     ),
     Exercise(
-        id="hip_bridge", name="Hip bridge with band", posture="supine",
+        id="hip_bridge", name="Hip bridge with band", plural="bridges", posture="supine",
         side_means="both", kind="reps",
         prescription=Prescription(sets=(1, 2), reps=(10, 15), hold_s=(0.0, 5.0),
                                   each_side=False),
         signal_side="none",
-        signals=(Signal("bridge_lift_deg", "u", -1, "max", "hips raised"),
-                 Signal("pelvic_obliquity_deg", "l", +1, "absmax", "left side higher")),
+        signals=(Signal("bridge_lift_deg", "u", -1, "max", "hips raised", "higher"),
+                 Signal("pelvic_obliquity_deg", "l", +1, "absmax", "left side higher",
+                        "nearer_zero")),
         primary_metric="pelvic_obliquity_deg",
-        flag_rules=(FlagRule("pelvic_obliquity", "pelvic_obliquity_deg", 4.0, use_abs=True),),
+        flag_rules=(FlagRule(
+            "pelvic_obliquity", "pelvic_obliquity_deg", 4.0, use_abs=True,
+            message="Your {low} hip sat {value:.0f} deg lower than the other on average at "
+                    "the top of your {what}; {aim}: push evenly through both heels and keep "
+                    "the belt line level.",
+            cue="Hips uneven by {value:.0f} deg: push evenly through both heels"),),
         rep_signal=("bridge_lift_deg", +1), rotation_axis="l",
     ),
     Exercise(
-        id="prone_hip_extension", name="Prone hip extension", posture="prone",
+        id="prone_hip_extension", name="Prone hip extension", plural="prone hip extensions",
+        posture="prone",
         side_means="the lifting leg", kind="reps",
         prescription=_REPS_HOLD_0_5, signal_side="same",
         signals=(Signal("pelvic_lift_deg", "side", +1, "max",
-                        "working-side hip lifted off the floor"),),
+                        "working-side hip lifted off the floor", "lower"),),
         primary_metric="pelvic_lift_deg",
-        flag_rules=(FlagRule("pelvic_lift", "pelvic_lift_deg", 5.0),),
+        flag_rules=(FlagRule(
+            "pelvic_lift", "pelvic_lift_deg", 5.0,
+            message="Your {side} hip lifted {value:.0f} deg off the floor on average during "
+                    "{what}; {aim}: keep both hip bones on the floor and lift from the glute "
+                    "(a smaller lift is fine).",
+            cue="Hip lifted {value:.0f} deg: keep both hip bones on the floor"),),
         rep_signal=("pelvic_lift_deg", +1),
     ),
     Exercise(
-        id="hip_stretch", name="Hip stretch (knee to chest)", posture="supine",
+        id="hip_stretch", name="Hip stretch (knee to chest)", plural="hip stretch",
+        posture="supine",
         side_means="the leg pulled to the chest", kind="hold",
         prescription=_STRETCH, signal_side="none",
         signals=(Signal("posterior_tilt_deg", "u", -1, "mean",
-                        "pelvis tucked under (posterior tilt)"),),
+                        "pelvis tucked under (posterior tilt)", "higher"),),
         primary_metric="posterior_tilt_deg",
     ),
     Exercise(
         id="hip_flexor_stretch", name="Hip flexor stretch, foot on chair or sofa",
-        posture="standing", side_means="the leg whose foot is up behind", kind="hold",
+        plural="hip flexor stretch", posture="standing", side_means="the leg whose foot is up behind", kind="hold",
         prescription=_STRETCH, signal_side="none",
         signals=(Signal("posterior_tilt_deg", "a", +1, "mean",
-                        "pelvis tucked under (posterior tilt)"),),
+                        "pelvis tucked under (posterior tilt)", "higher"),),
         primary_metric="posterior_tilt_deg",
     ),
     Exercise(
-        id="knee_drive", name="Hip flexor knee drive with loop band",
+        id="knee_drive", name="Hip flexor knee drive with loop band", plural="knee drives",
         posture="standing_one_leg", side_means="the driving (lifted) leg", kind="reps",
         prescription=Prescription(sets=(1, 2), reps=(10, 15), hold_s=(1.0, 1.0)),
         signal_side="same",
@@ -241,18 +324,25 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in (
                  Signal("pelvic_tilt_deg", "a", -1, "min",
                         "anterior tilt (the per-rep value is the most posterior)")),
         primary_metric="pelvic_drop_deg",
-        flag_rules=(FlagRule("excessive_pelvic_drop", "pelvic_drop_deg", 5.0),),
+        flag_rules=(_drop_rule(
+            "Your {side} hip dropped {value:.0f} deg on average during {what}; {aim}: push "
+            "the {other} foot into the floor, squeeze that glute and keep the belt line level.",
+            "Hip dropped {value:.0f} deg: push the standing foot down, belt line level"),),
         rep_signal=("pelvic_tilt_deg", -1), rotation_axis="l",
     ),
     Exercise(
-        id="single_leg_squat", name="Single-leg squat", posture="standing_one_leg",
+        id="single_leg_squat", name="Single-leg squat", plural="single-leg squats",
+        posture="standing_one_leg",
         side_means="the standing (squatting) leg", kind="reps",
         prescription=Prescription(sets=(1, 2), reps=(10, 15), hold_s=(0.0, 0.0)),
         signal_side="opposite",
         signals=(_drop(),
                  Signal("pelvic_tilt_deg", "a", -1, "max", "anterior tilt")),
         primary_metric="pelvic_drop_deg",
-        flag_rules=(FlagRule("excessive_pelvic_drop", "pelvic_drop_deg", 5.0),),
+        flag_rules=(_drop_rule(
+            "Your {other} hip dropped {value:.0f} deg on average during {what}; {aim}: "
+            "squeeze the {side} glute and keep the belt line level.",
+            "Hip dropped {value:.0f} deg: squeeze the {side} glute, belt line level"),),
         rep_signal=("pelvic_tilt_deg", +1), rotation_axis="l", rep_lowers_pelvis=True,
     ),
 )}

@@ -1,7 +1,7 @@
 """Flags in words a runner understands, and left/right comparisons.
 
-Thresholds come from the catalogue (``hipsense.exercises``): per-exercise
-``flag_rules`` and the general ``THRESHOLDS``.
+Thresholds and the words of the threshold flags come from the catalogue
+(``hipsense.exercises``): per-exercise ``flag_rules`` and the general ``THRESHOLDS``.
 """
 
 from __future__ import annotations
@@ -10,9 +10,7 @@ from collections import defaultdict
 import numpy as np
 
 from hipsense.analysis.results import Comparison, Flag, Rep, SetResult
-from hipsense.exercises import (
-    EXERCISES, THRESHOLDS, Exercise, FlagRule, GeneralThresholds, opposite_side,
-)
+from hipsense.exercises import EXERCISES, THRESHOLDS, Exercise, GeneralThresholds, metric_label
 
 #: A threshold flag becomes an alert this far (deg) beyond its threshold.
 ALERT_MARGIN_DEG = 3.0
@@ -20,46 +18,6 @@ ALERT_MARGIN_DEG = 3.0
 ERRATIC_TEMPO_CV = 0.4
 #: Rep holds are "well short" below this fraction of the prescribed hold.
 SHORT_REP_HOLD_FRACTION = 0.8
-
-
-def _set_name(ex: Exercise, side: str) -> str:
-    names = {"clamshell": "clamshells", "hip_bridge": "bridges",
-             "prone_hip_extension": "prone hip extensions", "hip_stretch": "hip stretch",
-             "hip_flexor_stretch": "hip flexor stretch", "knee_drive": "knee drives",
-             "single_leg_squat": "single-leg squats"}
-    return names[ex.id] if side == "both" else f"{side} {names[ex.id]}"
-
-
-def _threshold_message(ex: Exercise, side: str, rule: FlagRule, value: float) -> str:
-    aim = f"aim for under {rule.threshold_deg:.0f} deg"
-    what = _set_name(ex, side)
-    if ex.id == "single_leg_squat":
-        free = opposite_side(side)
-        return (f"Your {free} hip dropped {value:.0f} deg on average during {what}; {aim}: "
-                f"squeeze the {side} glute and keep the belt line level.")
-    if ex.id == "knee_drive":
-        return (f"Your {side} hip dropped {value:.0f} deg on average during {what}; {aim}: "
-                f"push the {opposite_side(side)} foot into the floor, squeeze that glute and "
-                "keep the belt line level.")
-    if ex.id == "clamshell":
-        return (f"Your pelvis rolled back {value:.0f} deg on average during {what}; {aim}: "
-                "keep the hips stacked and open the knee only as far as the pelvis stays "
-                "still.")
-    if ex.id == "prone_hip_extension":
-        return (f"Your {side} hip lifted {value:.0f} deg off the floor on average during "
-                f"{what}; {aim}: keep both hip bones on the floor and lift from the glute "
-                "(a smaller lift is fine).")
-    if ex.id == "hip_bridge":
-        low = "right" if value > 0 else "left"
-        return (f"Your {low} hip sat {abs(value):.0f} deg lower than the other on average at "
-                f"the top of your {what}; {aim}: push evenly through both heels and keep the "
-                "belt line level.")
-    return f"{rule.metric} was {value:.1f} deg on average during {what}; {aim}."
-
-
-def _label(metric: str) -> str:
-    """A metric's name in words: pelvic_drop_deg -> drop."""
-    return metric.removeprefix("pelvic_").removesuffix("_deg").replace("_", " ")
 
 
 def set_flags(result: SetResult, thresholds: GeneralThresholds = THRESHOLDS
@@ -80,9 +38,9 @@ def set_flags(result: SetResult, thresholds: GeneralThresholds = THRESHOLDS
             margin = float(uncertainty.get(rule.metric, 0.0))
             if rule.threshold_deg < median <= rule.threshold_deg + margin:
                 flags.append(Flag("data_quality", "info",
-                                  f"{_label(rule.metric).capitalize()} was {median:.0f} deg "
-                                  f"(+-{margin:.0f}) on average during "
-                                  f"{_set_name(ex, result.side)}, near the "
+                                  f"{metric_label(rule.metric).capitalize()} was {median:.0f} "
+                                  f"deg (+-{margin:.0f}) on average during "
+                                  f"{ex.set_name(result.side)}, near the "
                                   f"{rule.threshold_deg:.0f} deg limit; without a usable "
                                   "calibration hipsense cannot tell which side of it. Record "
                                   "the calibration next time."))
@@ -91,14 +49,15 @@ def set_flags(result: SetResult, thresholds: GeneralThresholds = THRESHOLDS
                 severity = "alert" if median > rule.threshold_deg + ALERT_MARGIN_DEG else "warning"
                 signed = float(np.median(values))
                 concerned = tuple(r.index for r, v in zip(reps, check) if v > rule.threshold_deg)
-                flags.append(Flag(rule.code, severity,
-                                  _threshold_message(ex, result.side, rule, signed), concerned))
+                message = rule.words(rule.message, result.side, signed,
+                                     ex.set_name(result.side))
+                flags.append(Flag(rule.code, severity, message, concerned))
         flags += _consistency(ex, reps, result.side, thresholds)
         flags += _rep_holds(ex, result)
     for hold in result.holds:
         if hold.duration_s < thresholds.short_hold_s:
             flags.append(Flag("short_hold", "warning",
-                              f"You held the {_set_name(ex, result.side)} for "
+                              f"You held the {ex.set_name(result.side)} for "
                               f"{hold.duration_s:.0f} s; aim for "
                               f"{ex.prescription.hold_s[1]:.0f} s: set a timer and breathe "
                               "slowly while you hold."))
@@ -117,14 +76,14 @@ def _consistency(ex: Exercise, reps: list[Rep], side: str, th: GeneralThresholds
     if sd > th.inconsistent_rep_sd_deg:
         median = float(np.median(values))
         odd = tuple(r.index for r, v in zip(reps, values) if abs(v - median) > max(sd, 2.0))
-        label = _label(ex.primary_metric)
+        label = metric_label(ex.primary_metric)
         out.append(Flag("inconsistent_reps", "info",
-                        f"Your {_set_name(ex, side)} varied a lot from rep to rep "
+                        f"Your {ex.set_name(side)} varied a lot from rep to rep "
                         f"({label} spread {sd:.1f} deg); slow down and make every rep look "
                         "like your best one.", odd))
     if cv > ERRATIC_TEMPO_CV:
         out.append(Flag("inconsistent_reps", "info",
-                        f"The tempo of your {_set_name(ex, side)} was uneven (rep "
+                        f"The tempo of your {ex.set_name(side)} was uneven (rep "
                         f"times {durations.min():.1f}-{durations.max():.1f} s); keep a steady "
                         "rhythm, for example 2 s up and 2 s down."))
     return out
@@ -140,7 +99,7 @@ def _rep_holds(ex: Exercise, result: SetResult) -> list[Flag]:
         return []
     short = tuple(r.index for r in result.reps if r.hold_s < SHORT_REP_HOLD_FRACTION * prescribed)
     return [Flag("short_hold", "info",
-                 f"Your holds at the top of {_set_name(ex, result.side)} averaged "
+                 f"Your holds at the top of {ex.set_name(result.side)} averaged "
                  f"{median:.1f} s; the programme asks for {prescribed:.0f} s: pause at the top.",
                  short)]
 

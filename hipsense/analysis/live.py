@@ -26,7 +26,8 @@ constants), causally:
   two peaks tell the typical rep).
 
 The exercise's primary angle (measurements.md) drives the gauge, and a rep
-whose primary angle passes the exercise's flag threshold raises a cue. The
+whose primary angle passes the exercise's flag threshold raises a cue (the
+catalogue's words, :attr:`hipsense.exercises.FlagRule.cue`). The
 saved set is analysed offline afterwards; these numbers are feedback, not the
 report. Every decision is taken sample by sample, so the result does not
 depend on how the samples are split into notifications.
@@ -177,10 +178,9 @@ class LiveSet:
         self._axes = axes
         self._axis = axes.vector(exercise.axis_vector(exercise.signal(
             exercise.primary_metric).axis, side))
-        sig = exercise.signal(exercise.primary_metric)
-        self._sign, self._reduce = sig.sign, sig.reduce
-        self.rule: FlagRule | None = next(
-            (r for r in exercise.flag_rules if r.metric == exercise.primary_metric), None)
+        self._signal = exercise.primary_signal
+        self._sign = self._signal.sign
+        self.rule: FlagRule | None = exercise.primary_rule
         self._offset = np.zeros(3) if gyr_offset_dps is None else np.asarray(gyr_offset_dps)
         self._settings = settings
         self._up: np.ndarray | None = None
@@ -727,13 +727,7 @@ class LiveSet:
         self._near = max(2.0 * self._noise, 0.25 * self._floor)
 
     def _reduce_values(self, values: np.ndarray) -> float:
-        if not values.size:
-            return 0.0
-        if self._reduce == "min":
-            return float(values.min())
-        if self._reduce == "absmax":
-            return float(values[np.argmax(np.abs(values))])
-        return float(values.max())
+        return self._signal.reduce_values(values) if values.size else 0.0
 
     # --------------------------------------------------------------- stretches
 
@@ -799,16 +793,15 @@ class LiveSet:
 
     def _past(self, value: float) -> bool:
         """A rep's primary angle is past the flag threshold."""
-        rule = self.rule
-        return rule is not None and (abs(value) if rule.use_abs else value) > rule.threshold_deg
+        return self.rule is not None and self.rule.past(value)
 
     def _check(self, value: float) -> None:
+        """A rep counted: its cue (the catalogue's words) when past the threshold."""
         rule = self.rule
         if rule is None:
             return
-        v = abs(value) if rule.use_abs else value
-        past = self._past(value)
-        self.state.cue = cue_text(self.ex, self.side, v) if past else None
+        past = rule.past(value)
+        self.state.cue = rule.words(rule.cue, self.side, value) if past else None
         self.state.cues += past
 
 
@@ -821,14 +814,3 @@ def _perpendicular(h: np.ndarray) -> np.ndarray:
     other = np.array([1.0, 0.0, 0.0]) if abs(h[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
     return _unit(np.cross(h, other))
 
-
-def cue_text(ex: Exercise, side: str, value_deg: float) -> str:
-    """A short cue for a rep past its threshold (the saved set's report says more)."""
-    v = f"{value_deg:.0f} deg"
-    return {
-        "single_leg_squat": f"Hip dropped {v}: squeeze the {side} glute, belt line level",
-        "knee_drive": f"Hip dropped {v}: push the standing foot down, belt line level",
-        "clamshell": f"Pelvis rolled back {v}: keep the hips stacked",
-        "prone_hip_extension": f"Hip lifted {v}: keep both hip bones on the floor",
-        "hip_bridge": f"Hips uneven by {v}: push evenly through both heels",
-    }.get(ex.id, f"{ex.primary_metric} {v}")

@@ -16,9 +16,8 @@ from rich.live import Live
 from rich.panel import Panel
 from rich.text import Text
 
-from hipsense.exercises import EXERCISES, Exercise
+from hipsense.exercises import EXERCISES, Exercise, metric_label
 from hipsense.analysis.live import LiveSet, LiveState
-from hipsense.report.table import metric_label
 
 GAUGE_WIDTH = 41
 

@@ -11,8 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from hipsense.analysis.results import SetResult
-from hipsense.exercises import EXERCISES
-from hipsense.report.table import metric_label
+from hipsense.exercises import EXERCISES, metric_label
 
 REP_COLOUR, FLAG_COLOUR, ZONE_COLOUR = "#9ecae1", "#d62728", "#fdd0a2"
 LEFT_COLOUR, RIGHT_COLOUR = "#1f77b4", "#ff7f0e"
@@ -47,7 +46,7 @@ def set_figure(result: SetResult) -> Figure:
         ax.axvspan(hold.start_s - t0, hold.end_s - t0, color=REP_COLOUR, alpha=0.5, lw=0,
                    gid=f"hold{hold.index}")
     ax.plot(t, y, color="#333333", lw=1.0)
-    rule = next((r for r in ex.flag_rules if r.metric == metric), None)
+    rule = ex.primary_rule
     if rule is not None:
         top = max(float(np.nanmax(np.abs(y))), rule.threshold_deg * 1.5)
         ax.axhspan(rule.threshold_deg, top * 1.1, color=ZONE_COLOUR, alpha=0.6, lw=0,
@@ -87,7 +86,7 @@ def left_right_figure(exercise: str, left: SetResult, right: SetResult) -> Figur
                 if r.metrics.get(metric) is not None]
         if vals:
             ax.plot(*zip(*vals), "o-", color=colour, label=side, gid=f"{side}-reps")
-    rule = next((r for r in ex.flag_rules if r.metric == metric), None)
+    rule = ex.primary_rule
     if rule is not None:
         ax.axhline(rule.threshold_deg, color=FLAG_COLOUR, ls="--", lw=1, label="threshold")
     ax.set_xlabel("rep")

@@ -11,9 +11,8 @@ from typing import Any
 
 from hipsense.version import __version__
 from hipsense.analysis.results import SessionResult, SetResult
-from hipsense.exercises import EXERCISES, PROGRAMME_ORDER
+from hipsense.exercises import EXERCISES, PROGRAMME_ORDER, metric_label
 from hipsense.report.figures import left_right_figure, set_figure, to_png_base64
-from hipsense.report.table import metric_label
 
 CSS = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
@@ -28,13 +27,14 @@ figure { margin: 0.5rem 0 1.5rem; } img { max-width: 100%; }
 """
 
 
-def _e(x: Any) -> str:
+def escape(x: Any) -> str:
+    """Any value as HTML text (``&``, ``<``, ``>`` and quotes escaped)."""
     return html.escape(str(x))
 
 
 def page(title: str, body: list[str]) -> str:
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{_e(title)}</title><style>{CSS}</style></head><body>\n"
+            f"<title>{escape(title)}</title><style>{CSS}</style></head><body>\n"
             + "\n".join(body) + f"\n<p class=\"muted\">Made by hipsense {__version__}.</p>"
             "</body></html>\n")
 
@@ -62,8 +62,8 @@ def _prescription_rows(result: SessionResult) -> list[str]:
                 met = bool(holds) and all(d >= 0.9 * p.hold_s[0] for d in holds)
             cls, word = ("ok", "done") if met else ("short", "short" if sets else "missing")
             side_text = "" if side == "both" else side
-            rows.append(f"<tr><td>{_e(ex.name)}</td><td>{side_text}</td><td>{_e(aim)}</td>"
-                        f"<td>{_e(done)}</td><td class=\"{cls}\">{word}</td></tr>")
+            rows.append(f"<tr><td>{escape(ex.name)}</td><td>{side_text}</td><td>{escape(aim)}</td>"
+                        f"<td>{escape(done)}</td><td class=\"{cls}\">{word}</td></tr>")
     return rows
 
 
@@ -73,9 +73,9 @@ def session_report(folder: str | Path, result: SessionResult, metadata: dict[str
     started = metadata.get("started_at") or "unknown date"
     who = metadata.get("athlete")
     title = f"hipsense session {started[:10]}" + (f", {who}" if who else "")
-    body = [f"<h1>{_e(title)}</h1>",
-            f"<p class=\"muted\">{_e(folder)}; sensor "
-            f"{_e((metadata.get('sensor') or {}).get('model') or 'unknown')}"
+    body = [f"<h1>{escape(title)}</h1>",
+            f"<p class=\"muted\">{escape(folder)}; sensor "
+            f"{escape((metadata.get('sensor') or {}).get('model') or 'unknown')}"
             + ("; simulated session" if "simulation" in metadata else "") + "</p>"]
 
     body += ["<h2>What you did</h2>", "<table><tr><th>exercise</th><th>side</th>"
@@ -91,12 +91,12 @@ def session_report(folder: str | Path, result: SessionResult, metadata: dict[str
     else:
         body.append("<ul>")
         for s, f in flags:
-            body.append(f"<li class=\"{f.severity}\"><b>{_e(_set_title(s))}</b>: "
-                        f"{_e(f.message)}</li>")
+            body.append(f"<li class=\"{f.severity}\"><b>{escape(_set_title(s))}</b>: "
+                        f"{escape(f.message)}</li>")
         for c in asym:
-            body.append(f"<li class=\"warning\"><b>{_e(EXERCISES[c.exercise].name)}</b>: "
+            body.append(f"<li class=\"warning\"><b>{escape(EXERCISES[c.exercise].name)}</b>: "
                         f"left {c.left:.1f} against right {c.right:.1f} "
-                        f"({_e(metric_label(c.metric))}), a difference of "
+                        f"({escape(metric_label(c.metric))}), a difference of "
                         f"{c.difference:.1f}.</li>")
         body.append("</ul>")
 
@@ -106,10 +106,10 @@ def session_report(folder: str | Path, result: SessionResult, metadata: dict[str
                             if v is not None)
         count = (f"{s.rep_count} reps" if EXERCISES[s.exercise].kind == "reps" else
                  ", ".join(f"held {h.duration_s:.0f} s" for h in s.holds) or "no hold found")
-        body.append(f"<h3>{_e(_set_title(s))}</h3><p>{_e(count)}; median per rep: "
-                    f"{_e(medians or '-')}</p>")
-        body.append(f"<figure><img alt=\"{_e(_set_title(s))}: "
-                    f"{_e(metric_label(EXERCISES[s.exercise].primary_metric))} over time\" "
+        body.append(f"<h3>{escape(_set_title(s))}</h3><p>{escape(count)}; median per rep: "
+                    f"{escape(medians or '-')}</p>")
+        body.append(f"<figure><img alt=\"{escape(_set_title(s))}: "
+                    f"{escape(metric_label(EXERCISES[s.exercise].primary_metric))} over time\" "
                     f"src=\"{to_png_base64(set_figure(s))}\"><figcaption class=\"muted\">"
                     "Shaded: the reps (or the hold); red triangles: reps past the threshold; "
                     "orange band: the flag zone.</figcaption></figure>")
@@ -123,22 +123,22 @@ def session_report(folder: str | Path, result: SessionResult, metadata: dict[str
     if pairs:
         body.append("<h2>Left and right, rep by rep</h2>")
         for ex_id, left, right in pairs:
-            body.append(f"<figure><img alt=\"{_e(EXERCISES[ex_id].name)}: left and right\" "
+            body.append(f"<figure><img alt=\"{escape(EXERCISES[ex_id].name)}: left and right\" "
                         f"src=\"{to_png_base64(left_right_figure(ex_id, left, right))}\">"
                         "</figure>")
 
     body.append("<h2>Data quality</h2>")
     cal = result.calibration
     body.append("<p>" + ("Calibration: usable." if cal.get("ok") else
-                         f"Calibration: {_e(cal.get('problem') or 'none recorded')}.") + "</p>")
+                         f"Calibration: {escape(cal.get('problem') or 'none recorded')}.") + "</p>")
     body.append("<table><tr><th>set</th><th>samples</th><th>rate Hz</th><th>lost samples</th>"
                 "<th>notes</th></tr>")
     for s in result.sets:
         q = s.quality
         notes = "; ".join(f.message for f in s.flags if f.code == "data_quality") or "-"
-        body.append(f"<tr><td>{_e(s.file)}</td><td>{q.get('samples', '-')}</td>"
+        body.append(f"<tr><td>{escape(s.file)}</td><td>{q.get('samples', '-')}</td>"
                     f"<td>{q.get('rate_hz', '-')}</td><td>{q.get('lost_samples', '-')}</td>"
-                    f"<td>{_e(notes)}</td></tr>")
+                    f"<td>{escape(notes)}</td></tr>")
     body.append("</table>")
     return page(title, body)
 

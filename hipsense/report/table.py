@@ -8,14 +8,9 @@ from rich.text import Text
 
 from hipsense.analysis.results import SessionResult
 from hipsense.errors import shown
-from hipsense.exercises import EXERCISES
+from hipsense.exercises import EXERCISES, metric_label
 
 _STYLE = {"info": "cyan", "warning": "yellow", "alert": "bold red"}
-
-
-def metric_label(metric: str) -> str:
-    """``pelvic_drop_deg`` -> ``drop``: a compact column label."""
-    return metric.removeprefix("pelvic_").removesuffix("_deg").replace("_", " ")
 
 
 def session_table(result: SessionResult, title: str) -> Group:

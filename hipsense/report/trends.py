@@ -10,11 +10,10 @@ import sqlite3
 import pandas as pd
 from matplotlib.figure import Figure
 
-from hipsense.exercises import CADENCE, EXERCISES, PROGRAMME_ORDER
+from hipsense.exercises import CADENCE, EXERCISES, PROGRAMME_ORDER, metric_label
 from hipsense.history.store import database_faults
 from hipsense.report.figures import FLAG_COLOUR, LEFT_COLOUR, RIGHT_COLOUR, to_png_base64
-from hipsense.report.html import _e, page
-from hipsense.report.table import metric_label
+from hipsense.report.html import escape, page
 
 SIDE_COLOURS = {"left": LEFT_COLOUR, "right": RIGHT_COLOUR, "both": "#555555"}
 
@@ -31,10 +30,11 @@ def trend_table(conn: sqlite3.Connection, exercises: list[str] | None = None) ->
     rows = rows[rows.metric == rows.exercise.map(primary)].dropna(subset=["value_deg"])
     if exercises:
         rows = rows[rows.exercise.isin(exercises)]
-    if EXERCISES["hip_bridge"].signal(primary["hip_bridge"]).reduce == "absmax":
-        # the bridge's obliquity is signed (left side higher): its size is what matters
-        bridge = rows.exercise == "hip_bridge"
-        rows.loc[bridge, "value_deg"] = rows.loc[bridge, "value_deg"].abs()
+    for e, ex in EXERCISES.items():
+        if ex.primary_signal.better == "nearer_zero":
+            # signed (the bridge's obliquity: left side higher): its size is what matters
+            signed = rows.exercise == e
+            rows.loc[signed, "value_deg"] = rows.loc[signed, "value_deg"].abs()
     grouped = rows.groupby(["session_id", "started_at", "exercise", "side"]).value_deg
     out = grouped.agg(median="median", q25=lambda v: v.quantile(0.25),
                       q75=lambda v: v.quantile(0.75), n="size").reset_index()
@@ -71,7 +71,7 @@ def what_changed(ex_id: str, table: pd.DataFrame) -> str:
         else:
             hi = "right" if gap > 0 else "left"
             sentence += f"; the {hi} side is still {abs(gap):.1f} deg higher"
-    rule = next((r for r in ex.flag_rules if r.metric == ex.primary_metric), None)
+    rule = ex.primary_rule
     if rule is not None:
         over = [s for s, v in by_side.items() if v > rule.threshold_deg]
         sentence += (f" (threshold {rule.threshold_deg:.0f} deg: "
@@ -88,7 +88,7 @@ def exercise_figure(ex_id: str, table: pd.DataFrame) -> Figure:
         x = s.date.dt.tz_localize(None)
         ax.errorbar(x, s["median"], yerr=[s["median"] - s.q25, s.q75 - s["median"]],
                     fmt="o-", color=SIDE_COLOURS[side], capsize=3, label=side, gid=side)
-    rule = next((r for r in ex.flag_rules if r.metric == ex.primary_metric), None)
+    rule = ex.primary_rule
     if rule is not None:
         ax.axhline(rule.threshold_deg, color=FLAG_COLOUR, ls="--", lw=1, label="threshold",
                    gid="threshold")
@@ -128,7 +128,7 @@ def trends_report(conn: sqlite3.Connection, exercises: list[str] | None = None) 
         return page("hipsense trends", body)
     body.append("<h2>What changed</h2><ul>")
     ids = [e for e in PROGRAMME_ORDER if e in set(table.exercise)]
-    body += [f"<li>{_e(what_changed(e, table))}</li>" for e in ids]
+    body += [f"<li>{escape(what_changed(e, table))}</li>" for e in ids]
     body.append("</ul><h2>Per exercise</h2>")
     for e in ids:
         t = table[table.exercise == e]
@@ -139,16 +139,16 @@ def trends_report(conn: sqlite3.Connection, exercises: list[str] | None = None) 
             if last is not None:
                 asym = (f" Asymmetry in the last session: "
                         f"{abs(last['right'] - last['left']):.1f} deg.")
-        body.append(f"<h3>{_e(EXERCISES[e].name)}</h3><p class=\"muted\">Median per session "
-                    f"with the middle half of the reps.{_e(asym)}</p>")
-        body.append(f"<figure><img alt=\"{_e(EXERCISES[e].name)} over the weeks\" "
+        body.append(f"<h3>{escape(EXERCISES[e].name)}</h3><p class=\"muted\">Median per session "
+                    f"with the middle half of the reps.{escape(asym)}</p>")
+        body.append(f"<figure><img alt=\"{escape(EXERCISES[e].name)} over the weeks\" "
                     f"src=\"{to_png_base64(exercise_figure(e, table))}\"></figure>")
     body.append("<h2>Adherence</h2><p class=\"muted\">The programme: once a week at first, "
                 "building to 2-3 times a week, then at least once a week to maintain.</p>"
                 "<table><tr><th>week of</th><th>sessions</th><th>aim</th><th></th></tr>")
     for w, (week, n, aim) in enumerate(adherence(dates)):
         ok = CADENCE.met(w, n)
-        body.append(f"<tr><td>{week}</td><td>{n}</td><td>{_e(aim)}</td><td class="
+        body.append(f"<tr><td>{week}</td><td>{n}</td><td>{escape(aim)}</td><td class="
                     f"\"{'ok' if ok else 'short'}\">{'on track' if ok else 'fewer'}</td></tr>")
     body.append("</table>")
     return page("hipsense trends", body)
