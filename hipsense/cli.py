@@ -226,20 +226,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _refuse_existing(folder: Path, force: bool) -> None:
-    if folder.exists() and not folder.is_dir():
-        raise HipsenseError(f"{folder}: exists and is not a folder")
-    if not force and folder.is_dir() and any(folder.iterdir()):
-        raise HipsenseError(f"{folder}: folder is not empty; choose another --out or "
-                            "add --force to overwrite its session")
-
-
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
-    from hipsense.io import write_json, write_session
-    from hipsense.sim import SessionSpec, programme_sets, runner_history, simulate_session
-    from hipsense.sim.session import MAX_REALISM, MIN_REALISM
+    from hipsense.io.output import prepare_session_folder
+    from hipsense.report.table import print_simulated
+    from hipsense.sim import SessionSpec, programme_sets, simulate_session
+    from hipsense.sim.session import (
+        MAX_REALISM, MIN_REALISM, write_runner_history, write_simulated,
+    )
 
     if args.from_mocap is not None:
         from hipsense.sim.mocap import simulate_mocap_session
@@ -253,7 +246,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                                 "UI-PRMD takes")
         if args.labels is not None and not amc:
             raise HipsenseError("--labels is for a CMU trial (FILE.amc)")
-        _refuse_existing(args.out, args.force)
+        prepare_session_folder(args.out, args.force)
         if amc:
             mocap = simulate_mocap_session(amc[0], args.labels, seed=args.seed,
                                            rate_hz=args.rate_hz, packet_loss=args.packet_loss,
@@ -265,9 +258,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                                             rate_hz=args.rate_hz,
                                             packet_loss=args.packet_loss,
                                             mounting=args.mounting)
-        write_session(mocap.session, args.out)
-        write_json(mocap.truth, args.out / "truth.json")
-        _print_simulated(args.out, mocap.truth)
+        write_simulated(mocap.session, mocap.truth, args.out)
+        print_simulated(args.out, mocap.truth)
         return EXIT_OK
     if args.labels is not None:
         raise HipsenseError("--labels needs --from-mocap")
@@ -277,84 +269,27 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.history is not None:
         if args.history < 1:
             raise HipsenseError("--history needs at least 1 week")
-        plan = [replace(item, spec=replace(item.spec, realism=args.realism))
-                for item in runner_history(args.history)]
-        for item in plan:
-            _refuse_existing(args.out / item.started_at[:10], args.force)
-        for week, item in enumerate(plan):
-            folder = args.out / item.started_at[:10]
-            sim = simulate_session(item.spec, args.seed + week)
-            write_session(sim.session, folder)
-            write_json(sim.truth, folder / "truth.json")
-            _print_simulated(folder, sim.truth)
+        for folder, truth in write_runner_history(args.out, args.history, args.seed,
+                                                  realism=args.realism, force=args.force):
+            print_simulated(folder, truth)
         return EXIT_OK
-    _refuse_existing(args.out, args.force)
+    prepare_session_folder(args.out, args.force)
     exercises = args.exercises or None
     spec = SessionSpec(
         sets=programme_sets(exercises) if exercises else programme_sets(),
         rate_hz=args.rate_hz, packet_loss=args.packet_loss, mounting=args.mounting,
         calibration=not args.no_calibration, realism=args.realism)
     sim = simulate_session(spec, args.seed)
-    write_session(sim.session, args.out)
-    write_json(sim.truth, args.out / "truth.json")
-    _print_simulated(args.out, sim.truth)
+    write_simulated(sim.session, sim.truth, args.out)
+    print_simulated(args.out, sim.truth)
     return EXIT_OK
 
 
-def _print_simulated(folder: Path, truth: dict) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    from hipsense.report.table import metric_label
-
-    m = truth["mounting"]
-    table = Table(title=f"{shown(folder)}  (seed {truth['seed']}, sensor off nominal by "
-                        f"pitch {m['pitch_deg']:+.0f}, roll {m['roll_deg']:+.0f}, "
-                        f"yaw {m['yaw_deg']:+.0f} deg)")
-    for col in ("file", "exercise", "side", "reps / hold", "true median per rep", "lost"):
-        table.add_column(col)
-    for s in truth["sets"]:
-        if s["holds"]:
-            count = f"hold {s['holds'][0]['duration_s']:.1f} s"
-        else:
-            count = f"{s['rep_count']} reps"
-        medians = ", ".join(f"{metric_label(k)} {v:+.1f} deg" for k, v in s["medians"].items())
-        table.add_row(shown(s["file"]), s["exercise"], s["side"], count, medians,
-                      str(s["lost_samples"]))
-    Console(width=max(Console().width, 110)).print(table)
-
-
 def _cmd_check(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
     from hipsense.io import read_session
+    from hipsense.report.table import print_check
 
-    session = read_session(args.session_dir)
-    # the verdict on its own line (a table title wraps a long path)
-    verdict = (f"{shown(args.session_dir)}: valid hipsense session "
-               f"(started {shown(session.metadata.get('started_at') or 'unknown')})")
-    table = Table()
-    for col in ("file", "exercise", "side", "samples", "duration s", "rate Hz", "gaps"):
-        table.add_column(col)
-    rows = []
-    if session.calibration is not None:
-        rows.append((session.calibration_file, "calibration", "", session.calibration))
-    else:
-        rows.append(("(none)", "calibration", "", None))
-    rows += [(info.file, info.exercise, info.side, rec) for info, rec in session.sets]
-    for name, exercise, side, rec in rows:
-        if rec is None:
-            table.add_row(shown(name), exercise, side, "-", "-", "-", "no calibration recorded")
-            continue
-        gaps = rec.gaps()
-        gap_text = (f"{gaps.count} ({gaps.missing_samples} samples, longest "
-                    f"{gaps.longest_s:.2f} s)" if gaps.count else "none")
-        table.add_row(shown(name), exercise, side, str(len(rec)), f"{rec.duration_s:.1f}",
-                      f"{rec.median_rate_hz():.1f}", gap_text)
-    console = Console(width=max(Console().width, 110))
-    console.print(verdict, soft_wrap=True)
-    console.print(table)
+    print_check(args.session_dir, read_session(args.session_dir))
     return EXIT_OK
 
 
@@ -362,7 +297,6 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     import json
 
     from hipsense import analyze_session
-
     from hipsense.io.safe import finite_json
 
     result = analyze_session(args.session_dir)
@@ -378,10 +312,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 def _cmd_scan(args: argparse.Namespace) -> int:
     import asyncio
 
-    from rich.console import Console
-    from rich.table import Table
-
     from hipsense.devices.hipsense import scan
+    from hipsense.report.table import print_sensors
 
     backend = None
     if args.virtual:
@@ -394,47 +326,40 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     found = asyncio.run(scan(args.timeout, backend=backend))
     if not found:
         raise HipsenseError("no sensor found: switch it on and bring it close")
-    table = Table(title="sensors in range")
-    for col in ("name", "family", "address", "signal dBm", "battery %"):
-        table.add_column(col)
-    for info, _ in found:
-        table.add_row(shown(info.name), info.family, shown(info.address), str(info.rssi_dbm),
-                      "?" if info.battery_pct is None else str(info.battery_pct))
-    Console().print(table)
+    print_sensors(found)
     return EXIT_OK
 
 
 def _cmd_record(args: argparse.Namespace) -> int:
-    from hipsense.record.recorder import prepare_folder
+    from hipsense.io.output import prepare_session_folder
     from hipsense.record.run import RecordArgs, record
 
-    prepare_folder(args.out, args.force)
+    prepare_session_folder(args.out, args.force, replace=True)
     if args.speed is not None and args.speed <= 0:
         raise HipsenseError("--speed must be above 0")
-    session = record(RecordArgs(out=args.out, sensor=args.sensor, seed=args.seed,
-                                unattended=args.unattended, speed=args.speed,
-                                exercises=args.exercises, packet_loss=args.packet_loss,
-                                bell=args.bell))
-    _summarise_recorded(args.out, session)
-    if session.sets and not args.no_import:
+    recorded = record(RecordArgs(out=args.out, sensor=args.sensor, seed=args.seed,
+                                 unattended=args.unattended, speed=args.speed,
+                                 exercises=args.exercises, packet_loss=args.packet_loss,
+                                 bell=args.bell))
+    if not recorded.sets:
+        from rich.console import Console
+
+        Console().print(f"{shown(args.out)}: no sets recorded (the raw log is kept).")
+        return EXIT_OK
+    from hipsense.analysis import analyze
+    from hipsense.io import read_session
+    from hipsense.report.table import print_session
+
+    session = read_session(args.out)  # analysed as saved, once
+    result = analyze(session)
+    print_session(result, str(args.out))
+    if not args.no_import:
         from hipsense.history.store import default_db_path, import_session, open_db
 
         db = args.db or default_db_path()
-        done = import_session(open_db(db), args.out)
+        done = import_session(open_db(db), session, result)
         print(f"{args.out}: {'added to' if done.new else 'already in'} the history ({db})")
     return EXIT_OK
-
-
-def _summarise_recorded(folder: Path, session) -> None:
-    from rich.console import Console
-
-    if not session.sets:
-        Console().print(f"{shown(folder)}: no sets recorded (the raw log is kept).")
-        return
-    from hipsense import analyze_session
-    from hipsense.report.table import print_session
-
-    print_session(analyze_session(folder), str(folder))
 
 
 def _cmd_virtual_sensor(args: argparse.Namespace) -> int:
@@ -462,11 +387,11 @@ def _cmd_virtual_sensor(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from hipsense.history.store import import_session, open_db
+    from hipsense.history.store import import_folder, open_db
 
     conn = open_db(args.db)
     for folder in args.session_dirs:
-        done = import_session(conn, folder)
+        done = import_folder(conn, folder)
         print(f"{folder}: {'imported' if done.new else 'already in the history'} "
               f"(session {done.session_id})")
     return EXIT_OK
@@ -485,11 +410,13 @@ def _cmd_history(args: argparse.Namespace) -> int:
 
     conn = open_db(args.db)
     if args.csv or args.parquet:
+        from hipsense.io.output import check_output_file
+        from hipsense.io.private import open_private  # owner-only files (0600)
+
         table = rep_table(conn)
         for out in (args.csv, args.parquet):
-            if out is not None and not out.parent.is_dir():
-                raise HipsenseError(f"{out}: folder {out.parent} does not exist")
-        from hipsense.io.private import open_private  # owner-only files (0600)
+            if out is not None:
+                check_output_file(out)
 
         if args.csv:
             with open_private(args.csv, "w", encoding="utf-8", newline="") as fh:
@@ -499,32 +426,21 @@ def _cmd_history(args: argparse.Namespace) -> int:
                 table.to_parquet(fh, index=False)
         print(f"wrote {len(table)} rows ({table['session_id'].nunique()} sessions)")
         return EXIT_OK
-    from rich.console import Console
-    from rich.table import Table
+    from hipsense.report.table import print_history
 
-    rows = sessions_table(conn)
-    table = Table(title=f"{len(rows)} sessions in the history")
-    for col in ("id", "started", "folder", "sets", "flags", "analysed by"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(str(r["id"]), shown(r["started_at"] or "?"), shown(r["folder"]) +
-                      (" (simulated)" if r["simulated"] else ""), str(r["sets"]),
-                      str(r["flags"]), f"hipsense {r['hipsense_version']}")
-    Console(width=max(Console().width, 110)).print(table)
+    print_history(sessions_table(conn))
     return EXIT_OK
 
 
-def _check_out(out: Path) -> None:
-    if not out.parent.is_dir():
-        raise HipsenseError(f"{out}: folder {out.parent} does not exist")
-
-
 def _cmd_report(args: argparse.Namespace) -> int:
+    from hipsense.analysis import analyze
+    from hipsense.io import read_session
+    from hipsense.io.output import check_output_file
     from hipsense.report.html import write_pdf, write_session_report
 
-    out = args.out or args.session_dir / "report.html"
-    _check_out(out)
-    write_session_report(args.session_dir, out)
+    out = check_output_file(args.out or args.session_dir / "report.html")
+    session = read_session(args.session_dir)
+    write_session_report(analyze(session), session, out)
     print(f"wrote {out}")
     if args.pdf:
         pdf = write_pdf(out, out.with_suffix(".pdf"))
@@ -534,10 +450,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_trends(args: argparse.Namespace) -> int:
     from hipsense.history.store import open_db
+    from hipsense.io.output import check_output_file
     from hipsense.io.session import write_text
     from hipsense.report.trends import trends_report
 
-    _check_out(args.out)
+    check_output_file(args.out)
     write_text(trends_report(open_db(args.db), args.exercise), args.out)
     print(f"wrote {args.out}")
     return EXIT_OK
@@ -593,11 +510,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from hipsense.io import read_session
     from hipsense.io.export import write_parquet
 
+    from hipsense.io.output import check_output_file
+
     session = read_session(args.session_dir)
     if not session.sets:
         raise HipsenseError(f"{args.session_dir}: the session has no sets to export")
-    if not args.parquet.parent.is_dir():
-        raise HipsenseError(f"{args.parquet}: folder {args.parquet.parent} does not exist")
+    check_output_file(args.parquet)
     rows = write_parquet(session, args.session_dir.resolve().name, args.parquet)
     print(f"wrote {rows} rows from {len(session.sets)} sets to {args.parquet}")
     return EXIT_OK

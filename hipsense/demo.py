@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from hipsense.consts import SESSION_FILE
 from hipsense.errors import HipsenseError
 
 SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
@@ -22,14 +23,16 @@ SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
 def _sample_weeks() -> list[Path]:
     """sample_data's weeks (in a source checkout), or made afresh (installed package)."""
     weeks = sorted(SAMPLE_DATA.glob("2026-*")) if SAMPLE_DATA.is_dir() else []
-    return [w for w in weeks if (w / "session.json").exists()]
+    return [w for w in weeks if (w / SESSION_FILE).exists()]
 
 
 def run_demo(out: Path | None = None, seed: int = 7) -> dict[str, Path]:
-    from hipsense.history.store import import_session, open_db
+    from hipsense.analysis import analyze
+    from hipsense.history.store import import_folder, import_session, open_db
+    from hipsense.io import read_session
+    from hipsense.io.output import prepare_session_folder
     from hipsense.io.private import make_private_dir
     from hipsense.io.session import write_text
-    from hipsense.record.recorder import prepare_folder
     from hipsense.record.run import RecordArgs, record
     from hipsense.report.html import write_session_report
     from hipsense.report.trends import trends_report
@@ -42,23 +45,21 @@ def run_demo(out: Path | None = None, seed: int = 7) -> dict[str, Path]:
         raise HipsenseError(f"{root}: holds an earlier demo; choose another --out")
     weeks = _sample_weeks()
     if not weeks:
-        from hipsense.io import write_session
-        from hipsense.sim import runner_history, simulate_session
+        from hipsense.sim.session import write_runner_history
 
         console.print("Simulating the sample runner's six weeks...")
-        for i, item in enumerate(runner_history(6)):
-            folder = root / "history" / item.started_at[:10]
-            write_session(simulate_session(item.spec, 2026 + i).session, folder)
-            weeks.append(folder)
+        weeks = [folder for folder, _ in write_runner_history(root / "history", 6, 2026)]
     session_dir = root / "session"
-    prepare_folder(session_dir, force=False)
+    prepare_session_folder(session_dir, force=False)
     console.print("Recording a session from the virtual sensor (time-compressed)...")
     record(RecordArgs(out=session_dir, unattended=True, seed=seed))
     conn = open_db(db_path)
     for week in weeks:
-        import_session(conn, week)
-    import_session(conn, session_dir)
-    report = write_session_report(session_dir, session_dir / "report.html")
+        import_folder(conn, week)
+    session = read_session(session_dir)  # analysed as saved, once
+    result = analyze(session)
+    import_session(conn, session, result)
+    report = write_session_report(result, session, session_dir / "report.html")
     trends = root / "trends.html"
     write_text(trends_report(conn), trends)
     conn.close()

@@ -309,7 +309,8 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in (
     ),
     Exercise(
         id="hip_flexor_stretch", name="Hip flexor stretch, foot on chair or sofa",
-        plural="hip flexor stretch", posture="standing", side_means="the leg whose foot is up behind", kind="hold",
+        plural="hip flexor stretch", posture="standing",
+        side_means="the leg whose foot is up behind", kind="hold",
         prescription=_STRETCH, signal_side="none",
         signals=(Signal("posterior_tilt_deg", "a", +1, "mean",
                         "pelvis tucked under (posterior tilt)", "higher"),),

@@ -41,12 +41,12 @@ fig'''),
                           "weekly sessions go into a history database; the per-rep results "
                           "come back as a table."),
         new_code_cell(setup("import tempfile", "",
-                            "from hipsense.history.store import import_session, open_db, "
+                            "from hipsense.history.store import import_folder, open_db, "
                             "rep_table") + '''
 db = Path(tempfile.mkdtemp()) / "history.sqlite3"
 conn = open_db(db)
 for week in sorted(SAMPLE.glob("2026-*")):
-    import_session(conn, week)
+    import_folder(conn, week)
 reps = rep_table(conn)
 reps.head()'''),
         new_code_cell('''squat = reps.exercise == "single_leg_squat"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hipsense.cli import main
-from hipsense.history.store import import_session, open_db
+from hipsense.history.store import import_folder, open_db
 from hipsense.io.private import (
     make_private_dir, open_private, write_private_bytes, write_private_text,
 )
@@ -178,6 +178,6 @@ def test_history_database_made_by_import_is_private(umask, tmp_path):
     umask(0o022)
     db = tmp_path / "deep" / "er" / "h.sqlite3"
     conn = open_db(db)
-    import_session(conn, WEEK)
+    import_folder(conn, WEEK)
     conn.close()
     assert _assert_private(tmp_path) == (2, 1)

@@ -13,7 +13,7 @@ from hipsense import analyze_session
 from hipsense.cli import main
 from hipsense.errors import HipsenseError
 from hipsense.history.store import (
-    SCHEMA_VERSION, import_session, open_db, reanalyze, rep_table, sessions_table,
+    SCHEMA_VERSION, import_folder, open_db, reanalyze, rep_table, sessions_table,
 )
 
 from tests.conftest import REPO
@@ -26,7 +26,7 @@ def history(tmp_path_factory):
     db = tmp_path_factory.mktemp("history") / "h.sqlite3"
     conn = open_db(db)
     for week in WEEKS[:3]:
-        import_session(conn, week)
+        import_folder(conn, week)
     return db
 
 
@@ -55,7 +55,7 @@ def test_importing_again_changes_nothing_even_from_a_copy(history, tmp_path):
     before = conn.execute("SELECT COUNT(*) FROM rep_metrics").fetchone()[0]
     copy = tmp_path / "copy"
     shutil.copytree(WEEKS[1], copy)
-    again = import_session(conn, copy)
+    again = import_folder(conn, copy)
     assert not again.new
     assert conn.execute("SELECT COUNT(*) FROM rep_metrics").fetchone()[0] == before
     assert len(sessions_table(conn)) == 3
@@ -66,8 +66,8 @@ def test_reanalyze_replaces_the_analysis_and_keeps_lost_folders(tmp_path):
     kept = tmp_path / "week"
     shutil.copytree(WEEKS[0], kept)
     conn = open_db(db)
-    import_session(conn, kept)
-    import_session(conn, WEEKS[1])
+    import_folder(conn, kept)
+    import_folder(conn, WEEKS[1])
     conn.execute("UPDATE analyses SET hipsense_version = '0.0.1'")
     conn.commit()
     shutil.rmtree(kept)

@@ -18,7 +18,7 @@ import pytest
 
 import hipsense.history.store as store
 from hipsense.cli import main
-from hipsense.history.store import SCHEMA_VERSION, import_session, open_db
+from hipsense.history.store import SCHEMA_VERSION, import_folder, open_db
 from hipsense.io import write_session
 from hipsense.sim import SessionSpec, programme_sets, simulate_session
 
@@ -70,7 +70,7 @@ def _import_worker(db: str, folder: str, barriers, results) -> None:
     try:
         _meet_at_begins(barriers)
         conn = open_db(db)
-        done = import_session(conn, folder)
+        done = import_folder(conn, folder)
         conn.close()
         results.put((folder, done.new, done.session_id, None))
     except BaseException as exc:  # reported to the test, never lost
@@ -215,7 +215,7 @@ def _check_binding(prefix: list[str], path: Path) -> None:
 def test_read_only_database_file(tmp_path, small_sessions):
     db = tmp_path / "h.sqlite3"
     conn = open_db(db)
-    import_session(conn, small_sessions[0])
+    import_folder(conn, small_sessions[0])
     conn.close()
     os.chmod(db, 0o444)
     prefix = _without_root_override()
@@ -236,7 +236,7 @@ def test_read_only_folder(tmp_path, small_sessions):
     folder = tmp_path / "ro"
     db = folder / "h.sqlite3"
     conn = open_db(db)
-    import_session(conn, small_sessions[0])
+    import_folder(conn, small_sessions[0])
     conn.close()
     os.chmod(folder, 0o555)
     try:
@@ -273,7 +273,7 @@ def _hold_lock(db: Path, seconds: float) -> subprocess.Popen:
 def test_locked_beyond_the_timeout(tmp_path, small_sessions, monkeypatch, capsys):
     db = tmp_path / "h.sqlite3"
     conn = open_db(db)
-    import_session(conn, small_sessions[0])
+    import_folder(conn, small_sessions[0])
     conn.close()
     monkeypatch.setattr(store, "BUSY_TIMEOUT_S", 0.5)
     locker = _hold_lock(db, seconds=120)
@@ -303,7 +303,7 @@ def test_not_a_database_corrupt_foreign_and_newer(tmp_path, small_sessions, caps
     # a real history whose pages after the first are overwritten
     damaged = tmp_path / "damaged.sqlite3"
     conn = open_db(damaged)
-    import_session(conn, small_sessions[0])
+    import_folder(conn, small_sessions[0])
     conn.close()
     data = bytearray(damaged.read_bytes())
     page = int.from_bytes(data[16:18], "big")

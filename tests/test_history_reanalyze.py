@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from hipsense.cli import main
-from hipsense.history.store import import_session, open_db
+from hipsense.history.store import import_folder, open_db
 from hipsense.io import write_session
 from hipsense.io.safe import MAX_RECORDING_BYTES
 from hipsense.sim import SessionSpec, programme_sets, simulate_session
@@ -39,8 +39,8 @@ def stored(tmp_path, session_dir):
                                    6).session, second)
     db = tmp_path / "h.sqlite3"
     conn = open_db(db)
-    import_session(conn, first)
-    import_session(conn, second)
+    import_folder(conn, first)
+    import_folder(conn, second)
     conn.execute("UPDATE analyses SET hipsense_version = '0.0.1'")
     conn.commit()
     conn.close()

@@ -24,7 +24,8 @@ from hipsense.devices.hipsense import HipsenseDriver, SensorError, scan
 from hipsense.io import read_session, write_session
 from hipsense.live.view import ScriptedUI
 from hipsense.protocol.commands import Op
-from hipsense.record.assemble import RAW_LOG_FILE, session_from_log
+from hipsense.io.rawlog import RAW_LOG_FILE
+from hipsense.record.assemble import session_from_log
 from hipsense.io.rawlog import read_rawlog
 from tests.virtual_recording import record_virtual
 from hipsense.record.recorder import Plan, Recorder

@@ -20,7 +20,8 @@ from hipsense.cli import main
 from hipsense.errors import HipsenseError
 from hipsense.io import read_session, write_session
 from hipsense.protocol.codec import encode_packet
-from hipsense.record.assemble import RAW_LOG_FILE, session_from_log
+from hipsense.io.rawlog import RAW_LOG_FILE
+from hipsense.record.assemble import session_from_log
 from hipsense.io.rawlog import (
     MAGIC, MAGIC_V1, RECORD_OVERHEAD, RawLogWriter, encode_record, read_rawlog,
 )

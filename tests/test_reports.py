@@ -14,7 +14,7 @@ from matplotlib.patches import Rectangle
 
 from hipsense import analyze_session
 from hipsense.cli import main
-from hipsense.history.store import import_session, open_db
+from hipsense.history.store import import_folder, open_db
 from hipsense.report.figures import flagged_reps, set_figure
 from hipsense.report.trends import adherence, trend_table, what_changed
 
@@ -87,7 +87,7 @@ def test_session_report_says_what_was_done_and_what_to_work_on(tmp_path, capsys)
 def test_trends_say_what_changed(tmp_path):
     conn = open_db(tmp_path / "h.sqlite3")
     for week in WEEKS:
-        import_session(conn, week)
+        import_folder(conn, week)
     table = trend_table(conn)
     squat = table[(table.exercise == "single_leg_squat") & (table.side == "right")]
     first, last = squat["median"].iloc[0], squat["median"].iloc[-1]
@@ -134,7 +134,7 @@ def _open_in_browser(page, tmp_path):
 def test_reports_load_in_a_headless_browser_with_every_figure(tmp_path):
     conn = open_db(tmp_path / "h.sqlite3")
     for week in WEEKS:
-        import_session(conn, week)
+        import_folder(conn, week)
     conn.close()
     report, trends = tmp_path / "report.html", tmp_path / "trends.html"
     assert main(["report", str(WEEKS[0]), "-o", str(report)]) == 0

@@ -16,7 +16,8 @@ from hipsense.cli import main
 from hipsense.io import read_session
 from hipsense.protocol.codec import DATA_UUID
 from hipsense.protocol.commands import Op
-from hipsense.record.assemble import RAW_LOG_FILE, session_from_log
+from hipsense.io.rawlog import RAW_LOG_FILE
+from hipsense.record.assemble import session_from_log
 from hipsense.io.rawlog import read_rawlog
 from tests.virtual_recording import record_virtual
 from hipsense.record.recorder import Plan

@@ -20,7 +20,8 @@ from hipsense.live.view import ScriptedUI
 from hipsense.protocol.codec import DATA_UUID, encode_packet
 from hipsense.protocol.commands import Op
 from hipsense.protocol.stream import HipsenseDecoder
-from hipsense.record.assemble import RAW_LOG_FILE, session_from_log
+from hipsense.io.rawlog import RAW_LOG_FILE
+from hipsense.record.assemble import session_from_log
 from hipsense.io.rawlog import read_rawlog
 from hipsense.record.recorder import Plan, Recorder
 from hipsense.sim import SessionSpec, programme_sets

@@ -32,11 +32,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hipsense.version import __version__
+from hipsense.consts import SESSION_FILE
 from hipsense.errors import HipsenseError
 from hipsense.io.private import FILE_MODE, make_private, make_private_dir
+from hipsense.version import __version__
+
+if TYPE_CHECKING:
+    from hipsense.analysis.results import SessionResult
+    from hipsense.core import Session
 
 #: One script per schema version; never edit a released one, add the next.
 MIGRATIONS: tuple[str, ...] = (
@@ -335,7 +340,7 @@ def content_sha256(folder: Path, metadata: dict[str, Any]) -> str:
     from hipsense.io.session import read_member
 
     h = hashlib.sha256()
-    names = ["session.json"]
+    names = [SESSION_FILE]
     if metadata.get("calibration"):
         names.append(metadata["calibration"])
     names += [s["file"] for s in metadata.get("sets", [])]
@@ -352,19 +357,22 @@ class Imported:
     folder: Path
 
 
-def import_session(conn: sqlite3.Connection, folder: str | Path) -> Imported:
-    """Analyse a session folder and store it; a session already there is left as it is.
+def import_session(conn: sqlite3.Connection, session: Session, result: SessionResult
+                   ) -> Imported:
+    """Store a session read from its folder (``session.folder``) and its analysis;
+    a session already there is left as it is.
 
-    Safe to run in several processes at once on one database: the analysis runs
-    outside any lock, the insert inside one write transaction, and a session
-    another process stored meanwhile is reported as already there (``new`` False).
+    Safe to run in several processes at once on one database: the analysis is
+    done before (outside any lock), the insert inside one write transaction, and
+    a session another process stored meanwhile is reported as already there
+    (``new`` False).
     """
-    from hipsense import analyze_session
-    from hipsense.io.session import read_session_json
+    from hipsense.io.session import session_document
 
-    folder = Path(folder).resolve()
-    result = analyze_session(folder)  # validates the folder first
-    metadata = read_session_json(folder)  # the one reader of session.json
+    if session.folder is None:
+        raise ValueError("import_session needs a session read from its folder")
+    folder = Path(session.folder).resolve()
+    metadata = session_document(session)
     key = content_sha256(folder, metadata)
     find = "SELECT id FROM sessions WHERE content_sha256 = ?"
     with database_faults(conn):
@@ -385,6 +393,16 @@ def import_session(conn: sqlite3.Connection, folder: str | Path) -> Imported:
     return Imported(session_id, True, folder)
 
 
+def import_folder(conn: sqlite3.Connection, folder: str | Path) -> Imported:
+    """Read a session folder (validating it), analyse it and store it
+    (:func:`import_session`); ``hipsense import`` does this for each folder."""
+    from hipsense.analysis import analyze
+    from hipsense.io.session import read_session
+
+    session = read_session(folder)
+    return import_session(conn, session, analyze(session))
+
+
 def reanalyze(conn: sqlite3.Connection) -> list[tuple[int, str]]:
     """Analyse every stored session again with this hipsense (those whose folder
     is gone or changed keep their analysis). Returns (session id, outcome).
@@ -394,7 +412,8 @@ def reanalyze(conn: sqlite3.Connection) -> list[tuple[int, str]]:
     size cap or is no regular file stops it before anything changes, with a
     SessionFormatError naming the file (one line, exit 2 from the command line).
     """
-    from hipsense import analyze_session
+    from hipsense.analysis import analyze
+    from hipsense.io.session import read_session
 
     out: dict[int, str] = {}
     with database_faults(conn):
@@ -415,7 +434,7 @@ def reanalyze(conn: sqlite3.Connection) -> list[tuple[int, str]]:
             out[row["id"]] = f"{folder}: changed since the import; kept"
     for row in todo:
         folder = Path(row["folder"])
-        result = analyze_session(folder).to_json()
+        result = analyze(read_session(folder)).to_json()
         with database_faults(conn), _transaction(conn):
             for table in ("analyses", "flags", "comparisons", "sets"):
                 conn.execute(f"DELETE FROM {table} WHERE session_id = ?", (row["id"],))

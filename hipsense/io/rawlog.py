@@ -45,6 +45,9 @@ from typing import Any
 from hipsense.errors import HipsenseError
 from hipsense.io.private import open_private
 
+#: The raw log's name in a session folder (session.json's ``recording.raw_log``).
+RAW_LOG_FILE = "raw-packets.hslog"
+
 MAGIC = b"HIPSENSE-RAWLOG 2\n"
 MAGIC_V1 = b"HIPSENSE-RAWLOG 1\n"
 SYNC = b"\xa5HSr"

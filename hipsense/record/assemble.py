@@ -22,10 +22,9 @@ from hipsense.devices import FAMILIES, decoder_for
 from hipsense.devices.base import Samples, StreamConfig, StreamDecoder
 from hipsense.errors import HipsenseError, SessionFormatError, clip
 from hipsense.exercises import EXERCISES
-from hipsense.io.rawlog import KIND_DATA, Damage, RawLog, json_object
+from hipsense.io.rawlog import KIND_DATA, RAW_LOG_FILE, Damage, RawLog, json_object
 from hipsense.io.session import new_session_metadata
 
-RAW_LOG_FILE = "raw-packets.hslog"
 #: Calibration attempts the recorder makes before it goes on without one.
 MAX_CALIBRATION_TRIES = 3
 #: Keys of session.json that the recorder's metadata may not replace.

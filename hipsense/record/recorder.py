@@ -23,16 +23,16 @@ import numpy as np
 from hipsense.analysis.acc_only import tilt_rate_dps
 from hipsense.analysis.calibration import Calibration, calibrate
 from hipsense.analysis.live import LiveSet, LiveState
-from hipsense.consts import CALIBRATION_FILE, SESSION_FILE
+from hipsense.consts import CALIBRATION_FILE
 from hipsense.core import Recording, Session
 from hipsense.devices.base import Samples, SensorDriver, StreamConfig, StreamDecoder
-from hipsense.errors import HipsenseError, shown
+from hipsense.errors import shown
 from hipsense.exercises import EXERCISES
 from hipsense.io.private import make_private_dir
-from hipsense.io.rawlog import RawLogWriter
+from hipsense.io.rawlog import RAW_LOG_FILE, RawLogWriter
 from hipsense.io.session import write_recording, write_session_json
 from hipsense.record.assemble import (
-    MAX_CALIBRATION_TRIES, RAW_LOG_FILE, RecordingBuilder, session_metadata,
+    MAX_CALIBRATION_TRIES, RecordingBuilder, session_metadata,
 )
 from hipsense.version import __version__
 
@@ -312,22 +312,3 @@ class Recorder:
         self.interrupted = True
         self.ui.stop_set.set()
         self.ui.cancel()
-
-
-def prepare_folder(folder: Path, force: bool) -> None:
-    """Refuse a used folder; with ``force``, empty one that holds a hipsense
-    session (and nothing else is touched)."""
-    if not folder.exists():
-        return
-    if not folder.is_dir():
-        raise HipsenseError(f"{folder}: exists and is not a folder; choose another --out")
-    if not any(folder.iterdir()):
-        return
-    if not force:
-        raise HipsenseError(f"{folder}: folder is not empty; choose another --out or add "
-                            "--force to replace the session in it")
-    if not ((folder / SESSION_FILE).exists() or (folder / RAW_LOG_FILE).exists()):
-        raise HipsenseError(f"{folder}: not a hipsense session folder; --force only replaces "
-                            "sessions")
-    import shutil
-    shutil.rmtree(folder)

@@ -11,6 +11,7 @@ from typing import Any
 
 from hipsense.version import __version__
 from hipsense.analysis.results import SessionResult, SetResult
+from hipsense.core import Session
 from hipsense.exercises import EXERCISES, PROGRAMME_ORDER, metric_label
 from hipsense.report.figures import left_right_figure, set_figure, to_png_base64
 
@@ -67,9 +68,9 @@ def _prescription_rows(result: SessionResult) -> list[str]:
     return rows
 
 
-def session_report(folder: str | Path, result: SessionResult, metadata: dict[str, Any]
-                   ) -> str:
-    """The report of one analysed session as an HTML page."""
+def session_report(result: SessionResult, session: Session) -> str:
+    """The report of one analysed session (read from ``session.folder``) as an HTML page."""
+    folder, metadata = session.folder, session.metadata
     started = metadata.get("started_at") or "unknown date"
     who = metadata.get("athlete")
     title = f"hipsense session {started[:10]}" + (f", {who}" if who else "")
@@ -143,15 +144,12 @@ def session_report(folder: str | Path, result: SessionResult, metadata: dict[str
     return page(title, body)
 
 
-def write_session_report(folder: str | Path, out: str | Path) -> Path:
-    """Analyse a session folder and write its report."""
-    from hipsense import analyze_session
-    from hipsense.io.session import read_session_json, write_text
+def write_session_report(result: SessionResult, session: Session, out: str | Path) -> Path:
+    """Write the report of an analysed session (:func:`session_report`) to ``out``."""
+    from hipsense.io.session import write_text
 
-    result = analyze_session(folder)
-    metadata = read_session_json(folder)  # the one reader of session.json
     out = Path(out)
-    write_text(session_report(folder, result, metadata), out)
+    write_text(session_report(result, session), out)
     return out
 
 

@@ -1,12 +1,21 @@
-"""The readable terminal summary of a session analysis (rich)."""
+"""The terminal's tables (rich): the analysis of a session, a simulated
+session's truth, a session folder's check, the sensors in range, the history.
+
+Every name or path from outside is shown literally (:func:`~hipsense.errors.shown`),
+never as markup."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
 from hipsense.analysis.results import SessionResult
+from hipsense.core import Session
 from hipsense.errors import shown
 from hipsense.exercises import EXERCISES, metric_label
 
@@ -59,3 +68,80 @@ def session_table(result: SessionResult, title: str) -> Group:
 def print_session(result: SessionResult, title: str) -> None:
     console = Console(width=max(Console().width, 120))
     console.print(session_table(result, title))
+
+
+def wide_console() -> Console:
+    """A console at least 110 columns wide (tables stay readable in a narrow pipe)."""
+    return Console(width=max(Console().width, 110))
+
+
+def print_simulated(folder: Path, truth: dict[str, Any]) -> None:
+    """A simulated session's truth: the sensor's placement, each set's true reps
+    or hold and medians, the samples lost."""
+    m = truth["mounting"]
+    table = Table(title=f"{shown(folder)}  (seed {truth['seed']}, sensor off nominal by "
+                        f"pitch {m['pitch_deg']:+.0f}, roll {m['roll_deg']:+.0f}, "
+                        f"yaw {m['yaw_deg']:+.0f} deg)")
+    for col in ("file", "exercise", "side", "reps / hold", "true median per rep", "lost"):
+        table.add_column(col)
+    for s in truth["sets"]:
+        if s["holds"]:
+            count = f"hold {s['holds'][0]['duration_s']:.1f} s"
+        else:
+            count = f"{s['rep_count']} reps"
+        medians = ", ".join(f"{metric_label(k)} {v:+.1f} deg" for k, v in s["medians"].items())
+        table.add_row(shown(s["file"]), s["exercise"], s["side"], count, medians,
+                      str(s["lost_samples"]))
+    wide_console().print(table)
+
+
+def print_check(folder: Path, session: Session) -> None:
+    """A valid session folder: the verdict, then every recording (samples,
+    duration, rate, gaps)."""
+    # the verdict on its own line (a table title wraps a long path)
+    verdict = (f"{shown(folder)}: valid hipsense session "
+               f"(started {shown(session.metadata.get('started_at') or 'unknown')})")
+    table = Table()
+    for col in ("file", "exercise", "side", "samples", "duration s", "rate Hz", "gaps"):
+        table.add_column(col)
+    rows = []
+    if session.calibration is not None:
+        rows.append((session.calibration_file, "calibration", "", session.calibration))
+    else:
+        rows.append(("(none)", "calibration", "", None))
+    rows += [(info.file, info.exercise, info.side, rec) for info, rec in session.sets]
+    for name, exercise, side, rec in rows:
+        if rec is None:
+            table.add_row(shown(name), exercise, side, "-", "-", "-", "no calibration recorded")
+            continue
+        gaps = rec.gaps()
+        gap_text = (f"{gaps.count} ({gaps.missing_samples} samples, longest "
+                    f"{gaps.longest_s:.2f} s)" if gaps.count else "none")
+        table.add_row(shown(name), exercise, side, str(len(rec)), f"{rec.duration_s:.1f}",
+                      f"{rec.median_rate_hz():.1f}", gap_text)
+    console = wide_console()
+    console.print(verdict, soft_wrap=True)
+    console.print(table)
+
+
+def print_sensors(found: Sequence[tuple[Any, Any]]) -> None:
+    """The sensors a scan found: name, family, address, signal, battery."""
+    table = Table(title="sensors in range")
+    for col in ("name", "family", "address", "signal dBm", "battery %"):
+        table.add_column(col)
+    for info, _ in found:
+        table.add_row(shown(info.name), info.family, shown(info.address), str(info.rssi_dbm),
+                      "?" if info.battery_pct is None else str(info.battery_pct))
+    Console().print(table)
+
+
+def print_history(rows: Sequence[Any]) -> None:
+    """The stored sessions (rows of ``history.store.sessions_table``)."""
+    table = Table(title=f"{len(rows)} sessions in the history")
+    for col in ("id", "started", "folder", "sets", "flags", "analysed by"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r["id"]), shown(r["started_at"] or "?"), shown(r["folder"]) +
+                      (" (simulated)" if r["simulated"] else ""), str(r["sets"]),
+                      str(r["flags"]), f"hipsense {r['hipsense_version']}")
+    wide_console().print(table)

@@ -7,7 +7,9 @@ Deterministic for a seed: the same spec and seed give the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -15,7 +17,8 @@ import numpy as np
 from hipsense.consts import CALIBRATION_FILE
 from hipsense.core import Session, SetInfo
 from hipsense.exercises import EXERCISES, PROGRAMME_ORDER
-from hipsense.io.session import new_session_metadata
+from hipsense.io.output import prepare_session_folder
+from hipsense.io.session import new_session_metadata, write_json, write_session
 from hipsense.sim.imu import ImuErrors, Mounting, Sampler, record
 from hipsense.sim.movements import SetSpec, plan_calibration, plan_set
 from hipsense.sim.truth import set_truth
@@ -204,3 +207,29 @@ def runner_history(weeks: int = 6, *, start: dt.datetime | None = None,
         )
         out.append(HistoryWeek(when, spec))
     return out
+
+
+#: The ground truth's file beside a simulated session's session.json.
+TRUTH_FILE = "truth.json"
+
+
+def write_simulated(session: Session, truth: dict[str, Any], folder: Path) -> Path:
+    """Write a simulated session folder with its ``truth.json``. Returns the folder."""
+    write_session(session, folder)
+    write_json(truth, folder / TRUTH_FILE)
+    return folder
+
+
+def write_runner_history(root: Path, weeks: int, seed: int, *, realism: float = 0.0,
+                         force: bool = False) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Simulate :func:`runner_history` (week ``w`` with seed ``seed + w``) and write
+    each week as ``root/<date>/`` with its truth, yielding (folder, truth) as each
+    is written. Every folder is checked first (io.output's policy: a used one
+    only with ``force``), so a refusal writes nothing."""
+    plan = [replace(item, spec=replace(item.spec, realism=realism))
+            for item in runner_history(weeks)]
+    for item in plan:
+        prepare_session_folder(root / item.started_at[:10], force)
+    for week, item in enumerate(plan):
+        sim = simulate_session(item.spec, seed + week)
+        yield write_simulated(sim.session, sim.truth, root / item.started_at[:10]), sim.truth

@@ -1,0 +1,49 @@
+"""Where hipsense may write: the one policy every command follows.
+
+- A named output file (a report, an export, a trends page): its folder must
+  exist; hipsense creates no folders for a file it was told to write.
+- A session folder (``simulate``, ``record``, ``demo``): a new or empty folder is
+  used; a file there, or a folder holding anything, is refused unless
+  ``force``. What ``force`` does: ``simulate`` writes its session over the one
+  there; ``record`` (``replace``) first removes the session folder, and only a
+  folder that holds a hipsense session (session.json or a raw log), so
+  nothing else is ever deleted.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from hipsense.consts import SESSION_FILE
+from hipsense.errors import HipsenseError
+from hipsense.io.rawlog import RAW_LOG_FILE
+
+
+def check_output_file(path: Path) -> Path:
+    """``path`` when its folder exists, else HipsenseError naming both."""
+    if not path.parent.is_dir():
+        raise HipsenseError(f"{path}: folder {path.parent} does not exist")
+    return path
+
+
+def prepare_session_folder(folder: Path, force: bool, *, replace: bool = False) -> None:
+    """Refuse a used session folder unless ``force``; with ``replace`` (and
+    ``force``), empty one that holds a hipsense session, refusing any other."""
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        hint = "; choose another --out" if replace else ""
+        raise HipsenseError(f"{folder}: exists and is not a folder{hint}")
+    if not any(folder.iterdir()):
+        return
+    if not force:
+        what = "replace the session in it" if replace else "overwrite its session"
+        raise HipsenseError(f"{folder}: folder is not empty; choose another --out or add "
+                            f"--force to {what}")
+    if not replace:
+        return
+    if not ((folder / SESSION_FILE).exists() or (folder / RAW_LOG_FILE).exists()):
+        raise HipsenseError(f"{folder}: not a hipsense session folder; --force only replaces "
+                            "sessions")
+    shutil.rmtree(folder)
