@@ -12,7 +12,6 @@ angles, which is what the data-quality note says.
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import butter, sosfiltfilt
 
 #: Low-pass corner (Hz) of the accelerometer direction: above the reps'
 #: movement, below the impacts and vibration.
@@ -30,6 +29,8 @@ def tilt_rate_dps(time_s: np.ndarray, acc_g: np.ndarray) -> np.ndarray:
     n = len(time_s)
     if n < 16:
         return np.zeros((n, 3))
+    from scipy.signal import butter, sosfiltfilt  # only for accelerometer-only sensors
+
     rate_hz = 1.0 / float(np.median(np.diff(time_s)))
     sos = butter(2, min(CUTOFF_HZ, 0.4 * rate_hz), fs=rate_hz, output="sos")
     v = sosfiltfilt(sos, acc_g, axis=0)

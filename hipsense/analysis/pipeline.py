@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.interpolate import CubicSpline
 
 from hipsense.analysis.acc_only import NOTE as ACC_ONLY_NOTE
 from hipsense.analysis.acc_only import tilt_rate_dps
@@ -362,6 +361,8 @@ def _fill_gaps(t: np.ndarray, values: np.ndarray, inside: slice, period: float
                ) -> np.ndarray:
     """A rep's signal on an even time grid, gaps bridged by a cubic spline (the
     movement is smooth, so a peak lost in a gap is estimated, not cut off)."""
+    from scipy.interpolate import CubicSpline  # only for reps with gaps: imported then
+
     lo, hi = max(inside.start - 10, 0), min(inside.stop + 10, len(t))
     spline = CubicSpline(t[lo:hi], values[lo:hi])
     grid = np.arange(t[inside.start], t[inside.stop - 1] + period / 2, period)
