@@ -39,11 +39,10 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
-from scipy.signal import find_peaks
 
 from hipsense.analysis.angles import elevation_deg
 from hipsense.analysis.calibration import PelvisAxes, axes_from_posture
+from hipsense.analysis.dsp import find_peaks, uniform_filter1d
 from hipsense.analysis.motion import robust_sd
 from hipsense.analysis.orientation import (
     DEFAULT_FILTER, FilterSettings, acc_trust, rotation_steps,

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
-from scipy.signal import butter, sosfiltfilt
+
+from hipsense.analysis.dsp import butter2_highpass, sosfiltfilt, uniform_filter1d
 
 
 
@@ -107,7 +107,7 @@ def pelvis_height_m(time_s: np.ndarray, acc_g: np.ndarray, up: np.ndarray) -> np
     dt = float(np.median(np.diff(time_s)))
     grid = np.arange(time_s[0], time_s[-1] + 0.5 * dt, dt)
     vertical = ((acc_g * up).sum(axis=1) - 1.0) * G0_MS2
-    sos = butter(2, HEIGHT_HIGHPASS_HZ, "highpass", fs=1.0 / dt, output="sos")
+    sos = butter2_highpass(HEIGHT_HIGHPASS_HZ, 1.0 / dt)
     if grid.size <= 3 * (2 * sos.shape[0] + 1):
         return np.zeros(len(time_s))
     a = sosfiltfilt(sos, np.interp(grid, time_s, vertical))

@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
 
+from hipsense.analysis.dsp import uniform_filter1d
 from hipsense.analysis.motion import samples_for
 
 

@@ -39,9 +39,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
-from scipy.signal import find_peaks
 
+from hipsense.analysis.dsp import find_peaks, uniform_filter1d
 from hipsense.analysis.motion import robust_sd, runs, samples_for, smoothed_rate
 from hipsense.exercises import HOLD_TOP_FRACTION
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from hipsense.consts import (
@@ -133,6 +132,8 @@ _NUMBER_RE = r"^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[iI][nN][fF]([iI][nN][iI]
 def _read_carefully(path: Path, data: bytes, columns: list[str]) -> dict[str, np.ndarray]:
     """Every field as text, to name the first line with a wrong number of fields,
     a value that is not a number, or one that is not finite."""
+    import pyarrow.compute as pc  # only for a file with something wrong with it
+
     _check_utf8(path, data)
     skipped: list[tuple[int | None, int]] = []
 
