@@ -9,7 +9,7 @@ import asyncio
 
 import numpy as np
 
-from hipsense.devices.polar import (
+from hipsense.sensors.polar.codec import (
     ACC, GYRO, OP_START, OP_STOP, PMD_CONTROL_UUID, PMD_DATA_UUID, PMD_SERVICE_UUID,
 )
 from hipsense.recording import Recording

@@ -15,11 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hipsense.ble.virtual import VirtualSensor, VirtualWearer
+from hipsense.virtual.sensor import VirtualSensor, VirtualWearer
 from hipsense.cli import main
 from hipsense.errors import HipsenseError
 from hipsense.io import read_session, write_session
-from hipsense.protocol.codec import encode_packet
+from hipsense.sensors.hipsense.codec import encode_packet
 from hipsense.record.assemble import RAW_LOG_FILE, session_from_log
 from hipsense.record.rawlog import (
     MAGIC, MAGIC_V1, RECORD_OVERHEAD, RawLogWriter, encode_record, read_rawlog,

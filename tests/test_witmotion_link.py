@@ -8,12 +8,13 @@ import struct
 
 import numpy as np
 
-from hipsense.ble.fake_backend import VirtualClientBackend, advertise
-from hipsense.devices.base import StreamConfig
-from hipsense.devices.witmotion import (
-    UNLOCK, WIT_NOTIFY_UUID, WIT_SERVICE_UUID, WIT_WRITE_UUID, WitMotionDecoder, WitMotionDriver,
-    rate_command,
+from hipsense.virtual.backend import VirtualClientBackend, advertise
+from hipsense.sensors.base import StreamConfig
+from hipsense.sensors.witmotion.codec import (
+    UNLOCK, WIT_NOTIFY_UUID, WIT_SERVICE_UUID, WIT_WRITE_UUID, rate_command,
 )
+from hipsense.sensors.witmotion.driver import WitMotionDriver
+from hipsense.sensors.witmotion.stream import WitMotionDecoder
 
 CONFIG = StreamConfig(100.0, 16.0, 2000.0, 16 / 32768, 2000 / 32768)
 

@@ -23,7 +23,7 @@ import numpy as np
 from hipsense import __version__
 from hipsense.analysis.acc_only import tilt_rate_dps
 from hipsense.analysis.calibration import Calibration, calibrate
-from hipsense.devices.base import Samples, SensorDriver, StreamConfig, StreamDecoder
+from hipsense.sensors.base import Samples, SensorDriver, StreamConfig, StreamDecoder
 from hipsense.errors import HipsenseError, shown
 from hipsense.exercises import EXERCISES
 from hipsense.io.private import make_private_dir
