@@ -259,13 +259,11 @@ def test_driver_reads_the_sequence_numbers_of_start_and_stop(reports):
     a sensor that reports nothing leaves both None."""
     import asyncio
 
+    from hipsense.virtual import virtual_sensor
     from hipsense.virtual.backend import VirtualClientBackend, advertise
-    from hipsense.virtual.sensor import VirtualSensor, VirtualWearer
     from hipsense.sensors.hipsense.driver import HipsenseDriver
-    from hipsense.sim import SessionSpec, programme_sets
 
-    sensor = VirtualSensor(VirtualWearer(SessionSpec(programme_sets(["clamshell"])), 3),
-                           reports_seq=reports)
+    sensor = virtual_sensor(["clamshell"], seed=3, reports_seq=reports)
     advertise(sensor)
 
     async def go():
