@@ -61,6 +61,7 @@ class FakeVeritySense:
         self.recordings, self.per_frame = list(recordings), per_frame
         self.rec = self.recordings[0]
         self._frame = 0          # the next frame of self.rec
+        self._cut = False        # a disconnect cut self.rec short: the next start resumes it
         self._sent_s = 0.0       # sensor time of the last frame sent
         #: acc (g) each ACC frame sent carries, by its bytes
         self.acc_frames: dict[bytes, np.ndarray] = {}
@@ -82,6 +83,7 @@ class FakeVeritySense:
         self._notify = notify
 
     def disconnect(self) -> None:
+        self._cut = bool(self.streaming) and self._frame * self.per_frame < len(self.rec)
         self.streaming.clear()
         self._notify = None
 
@@ -108,10 +110,10 @@ class FakeVeritySense:
                     GYRO_FACTOR if mtype == GYRO else 1.0).tobytes()
                 self._answer(op, mtype, 0, b"\x00" + factor)
                 wanted = {ACC, GYRO} if self.features & (1 << GYRO) else {ACC}
-                interrupted = self._frame * self.per_frame < len(self.rec)
-                if self.streaming == wanted and (interrupted or self.recordings):
-                    if not interrupted:
+                if self.streaming == wanted and (self._cut or self.recordings):
+                    if not self._cut:
                         self.rec, self._frame = self.recordings.pop(0), 0
+                    self._cut = False
                     self.finished.clear()
                     self._task = asyncio.get_running_loop().create_task(self._stream())
         elif op == OP_STOP:
