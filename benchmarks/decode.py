@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from hipsense.protocol import decode_packets, encode_packet
+from hipsense.sensors.hipsense import decode_packets, encode_packet
 
 
 def main() -> int:

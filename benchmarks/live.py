@@ -19,12 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from hipsense.analysis.calibration import calibrate
-from hipsense.ble.virtual import packetise
-from hipsense.devices.base import StreamConfig
+from hipsense.virtual.packets import packetise
+from hipsense.sensors.base import StreamConfig
 from hipsense.exercises import EXERCISES
 from hipsense.analysis.live import LiveSet
-from hipsense.protocol.codec import encode_packet
-from hipsense.protocol.stream import HipsenseDecoder
+from hipsense.sensors.hipsense.codec import encode_packet
+from hipsense.sensors.hipsense.stream import HipsenseDecoder
 from hipsense.io.rawlog import RawLogWriter
 from hipsense.sim import SessionSpec, SetSpec, simulate_session
 

@@ -312,16 +312,16 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 def _cmd_scan(args: argparse.Namespace) -> int:
     import asyncio
 
-    from hipsense.devices.hipsense import scan
     from hipsense.report.table import print_sensors
+
+    from hipsense.sensors import scan
 
     backend = None
     if args.virtual:
-        from hipsense.ble.fake_backend import VirtualScannerBackend, advertise
-        from hipsense.ble.virtual import VirtualSensor, VirtualWearer
-        from hipsense.sim import SessionSpec, SetSpec
+        from hipsense.virtual import virtual_sensor
+        from hipsense.virtual.backend import VirtualScannerBackend, advertise
 
-        advertise(VirtualSensor(VirtualWearer(SessionSpec((SetSpec("clamshell", "left"),)), 1)))
+        advertise(virtual_sensor(["clamshell"]))
         backend = VirtualScannerBackend
     found = asyncio.run(scan(args.timeout, backend=backend))
     if not found:
@@ -366,16 +366,14 @@ def _cmd_virtual_sensor(args: argparse.Namespace) -> int:
     import asyncio
 
     try:
-        from hipsense.ble.bumble_peripheral import serve
+        from hipsense.virtual.bumble_peripheral import serve
     except ImportError:
         raise HipsenseError("the virtual BLE peripheral needs bumble: "
                             "pip install 'hipsense[bumble]'") from None
-    from hipsense.ble.virtual import VirtualSensor, VirtualWearer
-    from hipsense.sim import SessionSpec, programme_sets
+    from hipsense.virtual import virtual_sensor
 
     async def run() -> None:
-        sensor = VirtualSensor(VirtualWearer(SessionSpec(programme_sets()), args.seed),
-                               speed=1.0)
+        sensor = virtual_sensor(seed=args.seed, speed=1.0)
         await serve(sensor, args.transport, on_ready=lambda: print(
             f"advertising {sensor.name} on {args.transport}; Ctrl-C to stop"))
 

@@ -1,7 +1,9 @@
 """A fake Polar Verity Sense for the in-process bleak backend: it answers the
 PMD control point as the real one does (settings, start with a factor,
 stop, error statuses) and streams a simulated recording in delta-compressed
-ACC (type 1, mG) and GYRO (type 0, int16 times the factor) frames."""
+ACC (type 1, mG) and GYRO (type 0, int16 times the factor) frames. A stream
+cut by a disconnect goes on where it stopped at the next start, as the
+sensor's own clock does."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import asyncio
 
 import numpy as np
 
-from hipsense.devices.polar import (
+from hipsense.sensors.polar.codec import (
     ACC, GYRO, OP_START, OP_STOP, PMD_CONTROL_UUID, PMD_DATA_UUID, PMD_SERVICE_UUID,
 )
 from hipsense.core import Recording
@@ -58,6 +60,11 @@ class FakeVeritySense:
         """Streams the recordings one after the other, one per ACC+GYRO start."""
         self.recordings, self.per_frame = list(recordings), per_frame
         self.rec = self.recordings[0]
+        self._frame = 0          # the next frame of self.rec
+        self._cut = False        # a disconnect cut self.rec short: the next start resumes it
+        self._sent_s = 0.0       # sensor time of the last frame sent
+        #: acc (g) each ACC frame sent carries, by its bytes
+        self.acc_frames: dict[bytes, np.ndarray] = {}
         self.on_link_lost = None
         self._notify = None
         self.streaming: set[int] = set()
@@ -76,6 +83,7 @@ class FakeVeritySense:
         self._notify = notify
 
     def disconnect(self) -> None:
+        self._cut = bool(self.streaming) and self._frame * self.per_frame < len(self.rec)
         self.streaming.clear()
         self._notify = None
 
@@ -102,8 +110,10 @@ class FakeVeritySense:
                     GYRO_FACTOR if mtype == GYRO else 1.0).tobytes()
                 self._answer(op, mtype, 0, b"\x00" + factor)
                 wanted = {ACC, GYRO} if self.features & (1 << GYRO) else {ACC}
-                if self.streaming == wanted and self.recordings:
-                    self.rec = self.recordings.pop(0)
+                if self.streaming == wanted and (self._cut or self.recordings):
+                    if not self._cut:
+                        self.rec, self._frame = self.recordings.pop(0), 0
+                    self._cut = False
                     self.finished.clear()
                     self._task = asyncio.get_running_loop().create_task(self._stream())
         elif op == OP_STOP:
@@ -116,16 +126,25 @@ class FakeVeritySense:
         if self._notify is not None:
             self._notify(PMD_CONTROL_UUID, bytes([0xF0, op, mtype, status]) + params)
 
+    def host_clock(self) -> float:
+        """A host clock for the driver: 10 ms after the last frame's sensor time."""
+        return 5.0 + self._sent_s + 0.01
+
     async def _stream(self) -> None:
         t_ns = np.round((self.rec.time_s + SECONDS_2000_OFFSET) * 1e9).astype(np.int64)
         acc = np.round(self.rec.acc_g * 1000.0)
         gyr = np.round(self.rec.gyr_dps / float(GYRO_FACTOR))
-        for i in range(0, len(t_ns), self.per_frame):
+        while self._frame * self.per_frame < len(t_ns):
+            i = self._frame * self.per_frame
             j = min(i + self.per_frame, len(t_ns))
             if not self.streaming or self._notify is None:
                 return
-            self._notify(PMD_DATA_UUID, frame(ACC, 0x81, t_ns[j - 1], delta_payload(acc[i:j])))
-            if GYRO in self.streaming:
+            self._frame += 1  # sent, whether or not it arrives
+            self._sent_s = float(self.rec.time_s[j - 1])
+            data = frame(ACC, 0x81, t_ns[j - 1], delta_payload(acc[i:j]))
+            self.acc_frames[data] = acc[i:j] / 1000.0
+            self._notify(PMD_DATA_UUID, data)
+            if GYRO in self.streaming and self._notify is not None:
                 self._notify(PMD_DATA_UUID, frame(GYRO, 0x80, t_ns[j - 1],
                                                   delta_payload(gyr[i:j])))
             await asyncio.sleep(0)

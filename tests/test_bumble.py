@@ -19,15 +19,15 @@ from bumble.host import Host  # noqa: E402
 from bumble.link import LocalLink  # noqa: E402
 from bumble.transport.common import AsyncPipeSink  # noqa: E402
 
-from hipsense.ble.bumble_peripheral import BumbleSensor  # noqa: E402
-from hipsense.ble.virtual import VirtualSensor, VirtualWearer  # noqa: E402
-from hipsense.devices.base import StreamConfig  # noqa: E402
-from hipsense.protocol.codec import CONFIG_UUID, CONTROL_UUID, DATA_UUID, SERVICE_UUID  # noqa: E402
-from hipsense.protocol.commands import (  # noqa: E402
+from hipsense.virtual.bumble_peripheral import BumbleSensor  # noqa: E402
+from hipsense.virtual import virtual_sensor  # noqa: E402
+from hipsense.virtual.sensor import VirtualWearer  # noqa: E402
+from hipsense.sensors.base import StreamConfig  # noqa: E402
+from hipsense.sensors.hipsense.codec import CONFIG_UUID, CONTROL_UUID, DATA_UUID, SERVICE_UUID  # noqa: E402
+from hipsense.sensors.hipsense.commands import (  # noqa: E402
     Config, Op, encode_command, parse_response, seq_of_payload,
 )
-from hipsense.protocol.stream import HipsenseDecoder  # noqa: E402
-from hipsense.sim import SessionSpec, programme_sets  # noqa: E402
+from hipsense.sensors.hipsense.stream import HipsenseDecoder  # noqa: E402
 
 
 def _device(link: LocalLink, address: str) -> Device:
@@ -37,8 +37,8 @@ def _device(link: LocalLink, address: str) -> Device:
 
 async def _session() -> tuple[VirtualWearer, list, list, AdvertisingData | None]:
     link = LocalLink()
-    wearer = VirtualWearer(SessionSpec(programme_sets(["hip_bridge"])), 7)
-    sensor = VirtualSensor(wearer)
+    sensor = virtual_sensor(["hip_bridge"], seed=7)
+    wearer = sensor.wearer
     peripheral = _device(link, "C0:FF:EE:00:5E:1A")
     BumbleSensor(sensor, peripheral)
     central = _device(link, "F0:F0:F0:F0:F0:F0")

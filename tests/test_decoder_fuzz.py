@@ -14,20 +14,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hipsense.ble.fake_backend import VirtualClientBackend, advertise
-from hipsense.devices.base import StreamConfig
-from hipsense.devices.polar import (
-    ACC, GYRO, PMD_DATA_UUID, PmdFrameError, PolarDecoder, PolarDriver, decode_pmd_frame,
-    parse_response, parse_settings,
+from hipsense.virtual.backend import VirtualClientBackend, advertise
+from hipsense.sensors.base import StreamConfig
+from hipsense.sensors.polar.codec import (
+    ACC, GYRO, PMD_DATA_UUID, PmdFrameError, decode_pmd_frame, parse_response, parse_settings,
 )
-from hipsense.devices.witmotion import WitFrameError, WitMotionDecoder, decode_notification
+from hipsense.sensors.polar.driver import PolarDriver
+from hipsense.sensors.polar.stream import PolarDecoder
+from hipsense.sensors.witmotion.codec import WitFrameError, decode_notification
+from hipsense.sensors.witmotion.stream import WitMotionDecoder
 from hipsense.errors import SensorDataError
-from hipsense.protocol.codec import ERRORS, decode_packets, encode_packet
-from hipsense.protocol.commands import (
+from hipsense.sensors.hipsense.codec import ERRORS, decode_packets, encode_packet
+from hipsense.sensors.hipsense.commands import (
     CommandError, Config, Op, ResponseError, Result, encode_response, parse_command,
 )
-from hipsense.protocol.commands import parse_response as parse_hipsense_response
-from hipsense.protocol.stream import HipsenseDecoder
+from hipsense.sensors.hipsense.commands import parse_response as parse_hipsense_response
+from hipsense.sensors.hipsense.stream import HipsenseDecoder
 from hipsense.sim import SessionSpec, SetSpec, simulate_session
 
 from tests.fake_polar import FakeVeritySense, delta_payload, frame

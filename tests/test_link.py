@@ -17,13 +17,15 @@ import pytest
 from bleak import BleakScanner
 from bleak.exc import BleakError
 
-from hipsense.ble.fake_backend import VirtualClientBackend, VirtualScannerBackend, advertise
-from hipsense.ble.virtual import HOST_DRIFT, Faults, VirtualSensor, VirtualWearer
+from hipsense.virtual.backend import VirtualClientBackend, VirtualScannerBackend, advertise
+from hipsense.virtual.sensor import HOST_DRIFT, Faults, VirtualSensor, VirtualWearer
 from hipsense.cli import main
-from hipsense.devices.hipsense import HipsenseDriver, SensorError, scan
+from hipsense.errors import SensorError
+from hipsense.sensors import scan
+from hipsense.sensors.hipsense.driver import HipsenseDriver
 from hipsense.io import read_session, write_session
 from hipsense.live.view import ScriptedUI
-from hipsense.protocol.commands import Op
+from hipsense.sensors.hipsense.commands import Op
 from hipsense.io.rawlog import RAW_LOG_FILE
 from hipsense.record.assemble import session_from_log
 from hipsense.io.rawlog import read_rawlog

@@ -124,7 +124,7 @@ def test_shown_prints_any_string_literally_on_one_line(text):
 def test_a_sensor_named_like_markup_records_and_is_shown_literally(tmp_path, monkeypatch):
     import functools
 
-    import hipsense.ble.virtual as virtual
+    import hipsense.virtual.sensor as virtual
 
     name = virtual.NAME_PREFIX + "[/x][bold]"
     monkeypatch.setattr(virtual, "VirtualSensor",

@@ -7,9 +7,9 @@ import asyncio
 import numpy as np
 import pytest
 
-from hipsense.ble.fake_backend import VirtualClientBackend, VirtualScannerBackend, advertise
-from hipsense.devices.hipsense import SensorError
-from hipsense.devices.polar import PolarDriver
+from hipsense.virtual.backend import VirtualClientBackend, VirtualScannerBackend, advertise
+from hipsense.errors import SensorError
+from hipsense.sensors.polar.driver import PolarDriver
 from hipsense.sim import SessionSpec, SetSpec, simulate_session
 
 from tests.fake_polar import GYRO_FACTOR, SECONDS_2000_OFFSET, FakeVeritySense
@@ -65,7 +65,7 @@ def test_polar_error_statuses_are_clear(recording):
 def test_a_session_recorded_from_a_polar_sensor(tmp_path):
     from hipsense import analyze_session
     from hipsense.cli import main
-    from hipsense.devices.hipsense import scan
+    from hipsense.sensors import scan
     from hipsense.io import read_session
     from hipsense.live.view import ScriptedUI
     from hipsense.record.recorder import Plan, Recorder
@@ -139,8 +139,8 @@ def test_an_h10_session_is_analysed_from_the_accelerometer_alone(tmp_path):
 
 
 def test_polar_decoder_counts_bad_frames_and_goes_on():
-    from hipsense.devices.base import StreamConfig
-    from hipsense.devices.polar import PolarDecoder
+    from hipsense.sensors.base import StreamConfig
+    from hipsense.sensors.polar.stream import PolarDecoder
 
     from tests.fake_polar import delta_payload, frame
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hipsense.protocol import (
+from hipsense.sensors.hipsense import (
     decode_packets, encode_packet, sample_times_us, sequence_gaps, unwrap_us,
 )
-from hipsense.protocol.codec import ERRORS, MAX_SAMPLES
+from hipsense.sensors.hipsense.codec import ERRORS, MAX_SAMPLES
 
 from .conftest import REPO
 
@@ -145,7 +145,7 @@ def test_c_reference_codec_agrees_with_every_vector(tmp_path):
 # ------------------------------------------------------------ commands
 
 def test_commands_have_the_documented_bytes():
-    from hipsense.protocol.commands import Op, encode_command, parse_command
+    from hipsense.sensors.hipsense.commands import Op, encode_command, parse_command
 
     start = encode_command(Op.START, 104, 4, 500)
     assert start.hex() == "016800" + "04" + "f401"
@@ -162,7 +162,7 @@ def test_commands_have_the_documented_bytes():
     (bytes.fromhex("010000" "04" "f401"), "INVALID_PARAMETER"),   # 0 Hz
 ])
 def test_bad_commands_get_their_result_code(data, result):
-    from hipsense.protocol.commands import CommandError, parse_command
+    from hipsense.sensors.hipsense.commands import CommandError, parse_command
 
     with pytest.raises(CommandError) as exc:
         parse_command(data)
@@ -170,7 +170,7 @@ def test_bad_commands_get_their_result_code(data, result):
 
 
 def test_responses_and_config_round_trip():
-    from hipsense.protocol.commands import (
+    from hipsense.sensors.hipsense.commands import (
         Config, Op, Result, encode_response, parse_response,
     )
 
@@ -188,7 +188,7 @@ def test_responses_and_config_round_trip():
 
 @pytest.mark.parametrize("vector", VECTORS["commands"], ids=lambda v: v["name"])
 def test_command_vectors(vector):
-    from hipsense.protocol.commands import CommandError, Op, encode_command, parse_command
+    from hipsense.sensors.hipsense.commands import CommandError, Op, encode_command, parse_command
 
     data = bytes.fromhex(vector["hex"])
     if vector["result"] == "ok":
@@ -203,7 +203,7 @@ def test_command_vectors(vector):
 
 @pytest.mark.parametrize("vector", VECTORS["responses"], ids=lambda v: v["name"])
 def test_response_vectors(vector):
-    from hipsense.protocol.commands import (
+    from hipsense.sensors.hipsense.commands import (
         Config, Result, encode_response, parse_response, seq_of_payload, seq_payload,
     )
 
@@ -228,7 +228,7 @@ def test_response_vectors(vector):
 
 @pytest.mark.parametrize("vector", VECTORS["invalid_responses"], ids=lambda v: v["name"])
 def test_invalid_response_vectors_are_refused(vector):
-    from hipsense.protocol.commands import ResponseError, parse_response
+    from hipsense.sensors.hipsense.commands import ResponseError, parse_response
 
     with pytest.raises(ResponseError):
         parse_response(bytes.fromhex(vector["hex"]))
@@ -259,13 +259,11 @@ def test_driver_reads_the_sequence_numbers_of_start_and_stop(reports):
     a sensor that reports nothing leaves both None."""
     import asyncio
 
-    from hipsense.ble.fake_backend import VirtualClientBackend, advertise
-    from hipsense.ble.virtual import VirtualSensor, VirtualWearer
-    from hipsense.devices.hipsense import HipsenseDriver
-    from hipsense.sim import SessionSpec, programme_sets
+    from hipsense.virtual import virtual_sensor
+    from hipsense.virtual.backend import VirtualClientBackend, advertise
+    from hipsense.sensors.hipsense.driver import HipsenseDriver
 
-    sensor = VirtualSensor(VirtualWearer(SessionSpec(programme_sets(["clamshell"])), 3),
-                           reports_seq=reports)
+    sensor = virtual_sensor(["clamshell"], seed=3, reports_seq=reports)
     advertise(sensor)
 
     async def go():

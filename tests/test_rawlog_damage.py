@@ -15,11 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hipsense.ble.virtual import VirtualSensor, VirtualWearer
+from hipsense.virtual.sensor import VirtualSensor, VirtualWearer
 from hipsense.cli import main
 from hipsense.errors import HipsenseError
 from hipsense.io import read_session, write_session
-from hipsense.protocol.codec import encode_packet
+from hipsense.sensors.hipsense.codec import encode_packet
 from hipsense.io.rawlog import RAW_LOG_FILE
 from hipsense.record.assemble import session_from_log
 from hipsense.io.rawlog import (

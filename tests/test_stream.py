@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hipsense.devices.base import StreamConfig
-from hipsense.devices.clock import ClockFit
+from hipsense.sensors.base import StreamConfig
+from hipsense.sensors.clock import ClockFit
 from hipsense.errors import HipsenseError
-from hipsense.protocol.codec import encode_packet
-from hipsense.protocol.stream import HipsenseDecoder
+from hipsense.sensors.hipsense.codec import encode_packet
+from hipsense.sensors.hipsense.stream import HipsenseDecoder
 from hipsense.io.rawlog import MAGIC, MAGIC_V1, RawLogWriter, encode_record, read_rawlog
 
 CONFIG = StreamConfig(100.0, 4.0, 500.0, 4 / 32768, 500 / 32768)

@@ -10,12 +10,12 @@ import asyncio
 
 import pytest
 
-import hipsense.ble.virtual as virtual
-from hipsense.ble.virtual import Faults, VirtualSensor, VirtualWearer
+import hipsense.virtual.sensor as virtual
+from hipsense.virtual.sensor import Faults, VirtualSensor, VirtualWearer
 from hipsense.cli import main
 from hipsense.io import read_session
-from hipsense.protocol.codec import DATA_UUID
-from hipsense.protocol.commands import Op
+from hipsense.sensors.hipsense.codec import DATA_UUID
+from hipsense.sensors.hipsense.commands import Op
 from hipsense.io.rawlog import RAW_LOG_FILE
 from hipsense.record.assemble import session_from_log
 from hipsense.io.rawlog import read_rawlog

@@ -11,15 +11,16 @@ import json
 import numpy as np
 import pytest
 
-from hipsense.ble.fake_backend import VirtualClientBackend, VirtualScannerBackend, advertise
-from hipsense.ble.virtual import VirtualSensor, VirtualWearer
-from hipsense.devices.base import StreamConfig
-from hipsense.devices.hipsense import HipsenseDriver, scan
+from hipsense.virtual.backend import VirtualClientBackend, VirtualScannerBackend, advertise
+from hipsense.virtual.sensor import VirtualSensor, VirtualWearer
+from hipsense.sensors.base import StreamConfig
+from hipsense.sensors import scan
+from hipsense.sensors.hipsense.driver import HipsenseDriver
 from hipsense.io import read_session
 from hipsense.live.view import ScriptedUI
-from hipsense.protocol.codec import DATA_UUID, encode_packet
-from hipsense.protocol.commands import Op
-from hipsense.protocol.stream import HipsenseDecoder
+from hipsense.sensors.hipsense.codec import DATA_UUID, encode_packet
+from hipsense.sensors.hipsense.commands import Op
+from hipsense.sensors.hipsense.stream import HipsenseDecoder
 from hipsense.io.rawlog import RAW_LOG_FILE
 from hipsense.record.assemble import session_from_log
 from hipsense.io.rawlog import read_rawlog

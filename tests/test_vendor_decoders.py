@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hipsense.devices.polar import ACC, GYRO, PmdFrameError, decode_pmd_frame, delta_decode
-from hipsense.devices.witmotion import WitFrameError, decode_notification, rate_command
+from hipsense.sensors.polar.codec import ACC, GYRO, PmdFrameError, decode_pmd_frame, delta_decode
+from hipsense.sensors.witmotion.codec import WitFrameError, decode_notification, rate_command
 
 from tests.fake_polar import _le, delta_block, frame
 

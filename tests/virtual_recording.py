@@ -5,21 +5,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hipsense.ble.fake_backend import VirtualClientBackend, VirtualScannerBackend, advertise
-from hipsense.ble.virtual import VirtualSensor
-from hipsense.devices.hipsense import HipsenseDriver, scan
 from hipsense.live.view import ScriptedUI
 from hipsense.record.recorder import Plan, Recorder
 from hipsense.core import Session
+from hipsense.sensors.hipsense.driver import HipsenseDriver
+from hipsense.virtual import connect_virtual
+from hipsense.virtual.sensor import VirtualSensor
 
 
 async def record_virtual(sensor: VirtualSensor, folder: Path, plan: Plan | None = None
                          ) -> tuple[Session, HipsenseDriver]:
     """(session, driver) of recording ``plan`` (default: every set the sensor's
     wearer has planned) into ``folder``, the wearer doing each set when asked."""
-    advertise(sensor)
-    found = await scan(0.05, backend=VirtualScannerBackend)
-    driver = HipsenseDriver(found[0][1], backend=VirtualClientBackend, clock=sensor.host_clock)
+    driver = await connect_virtual(sensor)
 
     def hook(exercise: str, side: str):
         sensor.wearer_does(exercise, side)

@@ -18,8 +18,9 @@ import numpy as np
 
 from hipsense.consts import CALIBRATION_FILE
 from hipsense.core import Recording, Session, SetInfo
-from hipsense.devices import FAMILIES, decoder_for
-from hipsense.devices.base import Samples, StreamConfig, StreamDecoder
+from hipsense.sensors.base import Samples, StreamConfig, StreamDecoder
+from hipsense.sensors import FAMILIES, decoder_for
+from hipsense.sensors.base import LINK_EVENTS
 from hipsense.errors import HipsenseError, SessionFormatError, clip
 from hipsense.exercises import EXERCISES
 from hipsense.io.rawlog import KIND_DATA, RAW_LOG_FILE, Damage, RawLog, json_object
@@ -31,7 +32,6 @@ MAX_CALIBRATION_TRIES = 3
 _RESERVED = ("format", "version", "started_at", "sample_rate_hz", "calibration", "sets",
              "sensor", "recording")
 _SAFE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,60}\.csv")
-_LINK = ("disconnected", "reconnected", "lost")
 
 
 class RecordingBuilder:
@@ -278,8 +278,8 @@ class _Replay:
 
     def _on_link(self, host_s: float, ev: dict[str, Any]) -> None:
         what = ev.get("what")
-        if what not in _LINK:
-            raise ValueError(f"what {clip(what)} is not one of {', '.join(_LINK)}")
+        if what not in LINK_EVENTS:
+            raise ValueError(f"what {clip(what)} is not one of {', '.join(LINK_EVENTS)}")
         if what == "disconnected":
             self.link_drops += 1
             if self.current is not None:

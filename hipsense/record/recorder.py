@@ -25,7 +25,7 @@ from hipsense.analysis.calibration import Calibration, calibrate
 from hipsense.analysis.live import LiveSet, LiveState
 from hipsense.consts import CALIBRATION_FILE
 from hipsense.core import Recording, Session
-from hipsense.devices.base import Samples, SensorDriver, StreamConfig, StreamDecoder
+from hipsense.sensors.base import Samples, SensorDriver, StreamConfig, StreamDecoder
 from hipsense.errors import shown
 from hipsense.exercises import EXERCISES
 from hipsense.io.private import make_private_dir

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import math
 import signal
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,19 +30,12 @@ class RecordArgs:
 
 async def _virtual(args: RecordArgs):
     """The virtual sensor on the in-process air, its driver, the wearer hook."""
-    from hipsense.ble.fake_backend import VirtualClientBackend, VirtualScannerBackend, advertise
-    from hipsense.ble.virtual import VirtualSensor, VirtualWearer
-    from hipsense.devices.hipsense import HipsenseDriver, scan
-    from hipsense.sim import SessionSpec, programme_sets
+    from hipsense.virtual import connect_virtual, virtual_sensor
 
-    spec = SessionSpec(sets=programme_sets(args.exercises) if args.exercises
-                       else programme_sets(), packet_loss=args.packet_loss)
     speed = args.speed if args.speed is not None else (math.inf if args.unattended else 1.0)
-    sensor = VirtualSensor(VirtualWearer(spec, args.seed), speed=speed)
-    advertise(sensor)
-    found = await scan(0.1, backend=VirtualScannerBackend)
-    clock = sensor.host_clock if math.isinf(speed) else time.monotonic
-    driver = HipsenseDriver(found[0][1], backend=VirtualClientBackend, clock=clock)
+    sensor = virtual_sensor(args.exercises, seed=args.seed, packet_loss=args.packet_loss,
+                            speed=speed)
+    driver = await connect_virtual(sensor, scan_s=0.1)
 
     def wearer_hook(exercise: str, side: str):
         sensor.wearer_does(exercise, side)
@@ -57,8 +49,9 @@ def record(args: RecordArgs) -> Session:
 
 
 async def _record(args: RecordArgs) -> Session:
-    from hipsense.devices import FAMILIES, driver_for
-    from hipsense.devices.hipsense import SensorError, scan
+    from hipsense.sensors import FAMILIES, driver_for
+    from hipsense.errors import SensorError
+    from hipsense.sensors import scan
     from hipsense.live.view import ConsoleUI, ScriptedUI
 
     plan = Plan.programme()

@@ -1,4 +1,4 @@
-"""The interface every sensor family implements (hipsense, later Polar, WitMotion).
+"""The interface every sensor family implements (hipsense, Polar, WitMotion).
 
 A driver owns the radio conversation with one sensor: connect, configure,
 stream, stop. It hands every notification that reaches the computer, raw and
@@ -6,6 +6,9 @@ untouched, to a callback together with its host arrival time; turning bytes
 into samples is the job of the family's :class:`StreamDecoder`, which the
 recorder and ``hipsense recover`` also use on a raw log. Nothing outside a
 driver knows which family it talks to.
+
+Every driver reaches its sensor through one :class:`~hipsense.ble.link.Link`,
+which reconnects after a drop and reports the link events.
 """
 
 from __future__ import annotations
@@ -19,7 +22,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from hipsense.ble.link import LINK_EVENTS, Link
 from hipsense.errors import clip
+
+__all__ = ["LINK_EVENTS", "PacketSink", "Samples", "SensorDriver", "SensorInfo", "StreamConfig",
+           "StreamDecoder"]
 
 #: Called from the BLE notification path: (host time s, payload). Must only enqueue.
 PacketSink = Callable[[float, bytes], None]
@@ -138,17 +145,21 @@ class StreamDecoder(abc.ABC):
 
 
 class SensorDriver(abc.ABC):
-    """One sensor of a family, reached through bleak.
+    """One sensor of a family, reached through bleak over :attr:`link`.
 
-    ``on_packet`` receives every data notification; ``on_link`` receives
-    "disconnected" / "reconnected" events (with the host time) so the
-    recorder can mark gaps. Implementations reconnect by themselves after an
-    unexpected disconnect while streaming.
+    ``on_packet`` receives every data notification; ``on_link`` receives the
+    link events (:data:`LINK_EVENTS`: "disconnected", then "reconnected" or
+    "lost", with the host time) so the recorder can mark gaps. Every driver
+    reconnects by itself after an unexpected disconnect and, if it was
+    streaming, starts the stream again (its :class:`~hipsense.ble.link.Link`
+    does, calling the driver's own setup and resume).
     """
 
     family: ClassVar[str]
-    #: The host clock (s) stamped on every notification.
+    #: The host clock (s) stamped on every notification and link event.
     clock: Callable[[], float] = time.monotonic
+    #: The connection and its reconnect helper.
+    link: Link
 
     @abc.abstractmethod
     async def connect(self) -> SensorInfo:
@@ -162,13 +173,23 @@ class SensorDriver(abc.ABC):
     async def stop(self) -> None:
         """Stop streaming (the connection stays up)."""
 
-    @abc.abstractmethod
     async def disconnect(self) -> None:
-        """Stop streaming if needed and close the connection."""
+        """Stop streaming if needed and close the connection (no reconnect after)."""
+        await self.link.close(before=self.stop if self.link.streaming else None)
 
     @abc.abstractmethod
     def decoder(self, config: StreamConfig) -> StreamDecoder:
         """A fresh decoder for this family's notifications."""
+
+    @property
+    def reconnects(self) -> int:
+        """Reconnections after unexpected drops so far."""
+        return self.link.reconnects
+
+    def report_link(self, what: str) -> None:
+        """Pass a link event to ``on_link``, stamped with the host clock."""
+        if self.on_link is not None:
+            self.on_link(what, self.clock())
 
     on_link: Callable[[str, float], None] | None = None
     #: Sequence numbers the sensor reported for the current stream, when it does:

@@ -3,9 +3,9 @@
 :class:`VirtualSensor` is the sensor's side of PROTOCOL.md (advertising data,
 the GATT characteristics, the control point, packetising and streaming),
 independent of any radio. Two transports expose it: an in-process bleak
-backend (:mod:`hipsense.ble.fake_backend`, so the real ``BleakClient`` code
+backend (:mod:`hipsense.virtual.backend`, so the real ``BleakClient`` code
 path runs) and a BLE peripheral on the bumble stack
-(:mod:`hipsense.ble.bumble_peripheral`).
+(:mod:`hipsense.virtual.bumble_peripheral`).
 
 What it streams is what a :class:`VirtualWearer` does: the calibration and the
 sets of ``simulate_session(spec, seed)``, sample for sample. A packet the
@@ -31,17 +31,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from hipsense import __version__
-from hipsense.protocol.codec import (
+from hipsense.sensors.hipsense.codec import (
     BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, CONFIG_UUID, CONTROL_UUID, DATA_UUID,
     DEVICE_INFO_SERVICE_UUID, FIRMWARE_UUID, MANUFACTURER_UUID, MAX_SAMPLES, MODEL_NUMBER_UUID,
     NAME_PREFIX, SERVICE_UUID, encode_packet,
 )
-from hipsense.protocol.commands import CommandError, Config, Op, Result, encode_response, \
+from hipsense.sensors.hipsense.commands import CommandError, Config, Op, Result, encode_response, \
     parse_command, seq_payload
-from hipsense.recording import Recording
+from hipsense.core import Recording
 from hipsense.sim.imu import Mounting
 from hipsense.sim.movements import SetSpec
 from hipsense.sim.session import SessionSpec, SimulatedSession, simulate_session
+from hipsense.virtual.packets import Packets, packetise
 
 #: The hipsense sensor's GATT table: (service, ((characteristic, properties), ...)).
 HIPSENSE_GATT = (
@@ -125,45 +126,6 @@ class Faults:
     seed: int = 0
 
 
-@dataclass
-class _Packets:
-    """One recording cut into packets: number (in the recording), t0 (us,
-    64-bit), period (us), samples (int16 counts)."""
-
-    number: np.ndarray
-    t0_us: np.ndarray
-    period_us: np.ndarray
-    last_s: np.ndarray
-    counts: list[np.ndarray]
-
-
-def packetise(rec: Recording, acc_g_per_lsb: float, gyr_dps_per_lsb: float,
-              samples_per_packet: int) -> _Packets:
-    """Cut a recording into packets as the sensor sent them.
-
-    Each sample's index in the sensor's sample stream is recovered from the
-    time steps (a gap of k periods skips k - 1 samples), so samples lost in
-    transit leave the packet numbers of their packets unused.
-    """
-    t = rec.time_s
-    dt = np.diff(t)
-    period_s = float(np.median(dt)) if dt.size else 0.01
-    index = np.r_[0, np.cumsum(np.maximum(np.round(dt / period_s), 1))].astype(np.int64)
-    counts = np.column_stack([np.round(rec.acc_g / acc_g_per_lsb),
-                              np.round(rec.gyr_dps / gyr_dps_per_lsb)])
-    counts = np.clip(counts, -32768, 32767).astype("<i2")
-    number = index // samples_per_packet
-    starts = np.r_[0, np.flatnonzero(np.diff(number)) + 1]
-    ends = np.r_[starts[1:], t.size]
-    t_us = np.round(t * 1e6).astype(np.int64)
-    n = ends - starts
-    span = t_us[ends - 1] - t_us[starts]
-    nominal = int(round(period_s * 1e6))
-    period = np.where(n > 1, np.round(span / np.maximum(n - 1, 1)), nominal).astype(np.int64)
-    return _Packets(number[starts], t_us[starts], period, t[ends - 1],
-                    [counts[a:b] for a, b in zip(starts, ends)])
-
-
 Notify = Callable[[str, bytes], None]
 
 
@@ -204,7 +166,7 @@ class VirtualSensor:
         self.on_link_lost: Callable[[], None] | None = None
         self.streaming = False
         self._task: asyncio.Task | None = None
-        self._packets: _Packets | None = None
+        self._packets: Packets | None = None
         self._pos = 0
         self._seq_base = 0
         self._clock_s = float(wearer.simulated.session.calibration.time_s[0] - 5.0

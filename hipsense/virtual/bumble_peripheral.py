@@ -1,7 +1,7 @@
 """The virtual sensor as a real BLE peripheral on the bumble stack.
 
 :func:`add_to_device` puts the GATT database of PROTOCOL.md on a bumble
-``Device`` and wires it to a :class:`~hipsense.ble.virtual.VirtualSensor`;
+``Device`` and wires it to a :class:`~hipsense.virtual.sensor.VirtualSensor`;
 :func:`serve` runs it on any HCI controller bumble can open (``usb:0``,
 ``serial:/dev/ttyACM0``, ``tcp-client:...``), so phones and other computers
 can connect to the virtual sensor over the air. Tests use bumble's
@@ -20,9 +20,9 @@ from bumble.device import Connection, Device
 from bumble.gatt import Characteristic, CharacteristicValue, Service
 from bumble.hci import Address
 
-from hipsense.ble.virtual import VirtualSensor
+from hipsense.virtual.sensor import VirtualSensor
 from hipsense.errors import HipsenseError
-from hipsense.protocol.codec import (
+from hipsense.sensors.hipsense.codec import (
     BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, CONFIG_UUID, CONTROL_UUID, DATA_UUID,
     DEVICE_INFO_SERVICE_UUID, FIRMWARE_UUID, MANUFACTURER_UUID, MODEL_NUMBER_UUID, SERVICE_UUID,
 )

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from hipsense.devices.base import Samples, StreamConfig, StreamDecoder
-from hipsense.devices.clock import ClockFit
-from hipsense.protocol.codec import decode_packets
+from hipsense.sensors.base import Samples, StreamConfig, StreamDecoder
+from hipsense.sensors.clock import ClockFit
+from hipsense.sensors.hipsense.codec import decode_packets
 
 _WRAP_US = 1 << 32
 _SEQ_WRAP = 1 << 16

@@ -4,7 +4,7 @@
 ``BleakClient(device, backend=VirtualClientBackend)`` then run bleak's real
 public API (characteristic lookup, notification wrapping, disconnect
 callbacks) against the peripherals put on the air with :func:`advertise`:
-the :class:`~hipsense.ble.virtual.VirtualSensor`, or any object with the same
+the :class:`~hipsense.virtual.sensor.VirtualSensor`, or any object with the same
 few methods (:class:`Peripheral`), such as the fake Polar and WitMotion
 devices of the tests.
 """
