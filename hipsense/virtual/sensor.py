@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hipsense import __version__
 from hipsense.sensors.hipsense.codec import (
     BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, CONFIG_UUID, CONTROL_UUID, DATA_UUID,
     DEVICE_INFO_SERVICE_UUID, FIRMWARE_UUID, MANUFACTURER_UUID, MAX_SAMPLES, MODEL_NUMBER_UUID,
@@ -42,6 +41,7 @@ from hipsense.core import Recording
 from hipsense.sim.imu import Mounting
 from hipsense.sim.movements import SetSpec
 from hipsense.sim.session import SessionSpec, SimulatedSession, simulate_session
+from hipsense.version import __version__
 from hipsense.virtual.packets import Packets, packetise
 
 #: The hipsense sensor's GATT table: (service, ((characteristic, properties), ...)).

@@ -28,8 +28,8 @@ from hipsense.sim import SessionSpec, SetSpec, simulate_session
 from hipsense.virtual import virtual_sensor
 from hipsense.virtual.backend import VirtualClientBackend, advertise
 
-from tests.fake_polar import FakeVeritySense
-from tests.fake_witmotion import FakeWitMotion, acc_g_of
+from tests.sensors.fake_polar import FakeVeritySense
+from tests.sensors.fake_witmotion import FakeWitMotion, acc_g_of
 
 #: Notifications damaged in the bad-frame test (1-based, early in every stream).
 DAMAGED = (5, 12, 19, 26, 33)

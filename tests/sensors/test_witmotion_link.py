@@ -13,7 +13,7 @@ from hipsense.sensors.witmotion.codec import UNLOCK, rate_command
 from hipsense.sensors.witmotion.driver import WitMotionDriver
 from hipsense.sensors.witmotion.stream import WitMotionDecoder
 
-from tests.fake_witmotion import FakeWitMotion, motion_record
+from tests.sensors.fake_witmotion import FakeWitMotion, motion_record
 
 CONFIG = StreamConfig(100.0, 16.0, 2000.0, 16 / 32768, 2000 / 32768)
 
@@ -66,3 +66,36 @@ def test_witmotion_driver_through_bleak():
     assert len(s) == 400
     np.testing.assert_array_equal(np.round(s.acc_g[:, 0] * 32768 / 16), np.arange(400))
     np.testing.assert_allclose(s.acc_g[:, 2], 1.0)
+
+
+def test_a_session_recorded_from_a_witmotion_sensor(tmp_path):
+    """Calibration and a set through the recorder: every sample saved at the
+    sensor's resolution, the calibration accepted and the reps counted."""
+    from hipsense import analyze_session
+    from hipsense.io import read_session
+    from hipsense.live.view import ScriptedUI
+    from hipsense.record.recorder import Plan, Recorder
+    from hipsense.sim import SessionSpec, SetSpec, simulate_session
+
+    sim = simulate_session(SessionSpec((SetSpec("single_leg_squat", "left", reps=8),),
+                                       rate_hz=100.0), 6)
+    cal, rec = sim.session.calibration, sim.session.sets[0][1]
+    device = FakeWitMotion(0, cal, rec)
+    advertise(device)
+
+    async def go():
+        driver = WitMotionDriver(device.address, backend=VirtualClientBackend,
+                                 clock=device.host_clock)
+        recorder = Recorder(driver, tmp_path / "rec", ScriptedUI(),
+                            wearer=lambda e, s: device.finished.wait())
+        return await recorder.run(Plan([("single_leg_squat", "left")]))
+
+    asyncio.run(go())
+    saved = read_session(tmp_path / "rec")
+    assert saved.metadata["sensor"]["family"] == "witmotion"
+    assert [len(saved.calibration), len(saved.sets[0][1])] == [len(cal), len(rec)]
+    np.testing.assert_allclose(saved.sets[0][1].acc_g, rec.acc_g, atol=16 / 32768)
+    np.testing.assert_allclose(saved.sets[0][1].gyr_dps, rec.gyr_dps, atol=2000 / 32768)
+    result = analyze_session(tmp_path / "rec")
+    assert result.calibration["grade"] in ("good", "usable")
+    assert result.sets[0].rep_count == sim.truth["sets"][0]["rep_count"] == 8

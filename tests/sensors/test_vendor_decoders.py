@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hipsense.sensors.polar.codec import ACC, GYRO, PmdFrameError, decode_pmd_frame, delta_decode
 from hipsense.sensors.witmotion.codec import WitFrameError, decode_notification, rate_command
 
-from tests.fake_polar import _le, delta_block, frame
+from tests.sensors.fake_polar import _le, delta_block, frame
 
 TS = 800_000_000_000_000_000  # ns since 2000-01-01 (2025)
 

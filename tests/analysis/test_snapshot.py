@@ -4,7 +4,7 @@ more than SNAPSHOT_TOL_DEG (far under the 1 deg a user would notice) fails
 here and is reviewed instead of passing silently.
 
 After a deliberate change to the analysis, regenerate it with
-``HIPSENSE_UPDATE_SNAPSHOT=1 python -m pytest tests/test_snapshot.py`` and
+``HIPSENSE_UPDATE_SNAPSHOT=1 python -m pytest tests/analysis/test_snapshot.py`` and
 commit the new file with a note of what moved and why.
 """
 
@@ -18,9 +18,9 @@ import pytest
 from hipsense.analysis import analyze
 from hipsense.io import read_session
 
-from .conftest import REPO
+from tests.conftest import REPO
 
-SNAPSHOT = REPO / "tests" / "snapshots" / "sample_data_analysis.json"
+SNAPSHOT = REPO / "tests" / "analysis" / "snapshots" / "sample_data_analysis.json"
 WEEKS = sorted(p for p in (REPO / "sample_data").glob("20??-??-??") if p.is_dir())
 #: Largest change (deg, s) of any number before the snapshot fails.
 SNAPSHOT_TOL_DEG = 0.02

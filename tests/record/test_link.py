@@ -29,7 +29,7 @@ from hipsense.sensors.hipsense.commands import Op
 from hipsense.io.rawlog import RAW_LOG_FILE
 from hipsense.record.assemble import session_from_log
 from hipsense.io.rawlog import read_rawlog
-from tests.virtual_recording import record_virtual
+from tests.record.virtual_recording import record_virtual
 from hipsense.record.recorder import Plan, Recorder
 from hipsense.core import Recording
 from hipsense.sim import SessionSpec, programme_sets

@@ -32,7 +32,7 @@ from hipsense.sensors.hipsense.commands import parse_response as parse_hipsense_
 from hipsense.sensors.hipsense.stream import HipsenseDecoder
 from hipsense.sim import SessionSpec, SetSpec, simulate_session
 
-from tests.fake_polar import FakeVeritySense, delta_payload, frame
+from tests.sensors.fake_polar import FakeVeritySense, delta_payload, frame
 
 TS = 800_000_000_000_000_000  # ns since 2000-01-01
 CONFIG_104 = StreamConfig(104.0, 8.0, 2000.0, 0.001, 0.0152587890625)

@@ -12,7 +12,7 @@ from hipsense.errors import SensorError
 from hipsense.sensors.polar.driver import PolarDriver
 from hipsense.sim import SessionSpec, SetSpec, simulate_session
 
-from tests.fake_polar import GYRO_FACTOR, SECONDS_2000_OFFSET, FakeVeritySense
+from tests.sensors.fake_polar import GYRO_FACTOR, SECONDS_2000_OFFSET, FakeVeritySense
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +142,7 @@ def test_polar_decoder_counts_bad_frames_and_goes_on():
     from hipsense.sensors.base import StreamConfig
     from hipsense.sensors.polar.stream import PolarDecoder
 
-    from tests.fake_polar import delta_payload, frame
+    from tests.sensors.fake_polar import delta_payload, frame
 
     dec = PolarDecoder(StreamConfig(52.0, 8.0, 2000.0, 0.001, 1.0))
     ts = 800_000_000_000_000_000

@@ -10,7 +10,7 @@ import pytest
 from hipsense.io import read_session
 from hipsense.sim import runner_history, simulate_session
 
-from .conftest import REPO
+from tests.conftest import REPO
 
 SAMPLE = REPO / "sample_data"
 WEEKS = sorted(p for p in SAMPLE.glob("20??-??-??") if p.is_dir())

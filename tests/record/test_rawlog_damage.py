@@ -25,7 +25,7 @@ from hipsense.record.assemble import session_from_log
 from hipsense.io.rawlog import (
     MAGIC, MAGIC_V1, RECORD_OVERHEAD, RawLogWriter, encode_record, read_rawlog,
 )
-from tests.virtual_recording import record_virtual
+from tests.record.virtual_recording import record_virtual
 from hipsense.sim import SessionSpec, programme_sets
 
 SET_FILES = [f"set{i:02d}.csv" for i in range(1, 7)]

@@ -16,7 +16,7 @@ from scipy import ndimage, signal
 
 from hipsense.analysis import dsp
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _same_peaks(x, prominence, distance):

@@ -8,7 +8,7 @@ import pytest
 
 from hipsense.cli import main
 
-from .conftest import REPO
+from tests.conftest import REPO
 
 WEEK1 = REPO / "sample_data" / "2026-10-05"
 

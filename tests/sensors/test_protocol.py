@@ -14,7 +14,7 @@ from hipsense.sensors.hipsense import (
 )
 from hipsense.sensors.hipsense.codec import ERRORS, MAX_SAMPLES
 
-from .conftest import REPO
+from tests.conftest import REPO
 
 VECTORS = json.loads((REPO / "firmware_protocol" / "test_vectors.json").read_text())
 
