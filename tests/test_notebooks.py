@@ -8,6 +8,8 @@ from nbclient import NotebookClient
 
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.slow  # a Jupyter kernel per notebook
+
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
 

@@ -47,6 +47,7 @@ def rep_sets():
                 seed, REP_EXERCISES, packet_loss=0.02 if seed % 2 else 0.0, offline=True)]
 
 
+@pytest.mark.slow
 def test_rep_counter_reaches_the_true_count(rep_sets):
     assert len(rep_sets) == 54
     assert all(abs(live - true) <= 1 for _, _, live, _, true in rep_sets)
@@ -132,6 +133,7 @@ def test_humps_above_home_are_one_rep_and_a_return_home_splits(dips, reps):
     assert live.state.reps == reps
 
 
+@pytest.mark.slow
 def test_stretch_hold_timer_follows_the_true_hold():
     errors = []
     for seed in range(1, 7):
@@ -142,6 +144,7 @@ def test_stretch_hold_timer_follows_the_true_hold():
     assert np.abs(errors).max() < 4.0 and np.median(np.abs(errors)) < 1.0
 
 
+@pytest.mark.slow
 def test_live_result_does_not_depend_on_how_samples_arrive():
     some = ["clamshell", "hip_flexor_stretch"]
     runs = [[(live.state.reps, live.state.longest_hold_s, live.state.rep_angles_deg)

@@ -31,6 +31,7 @@ def _read_until(fd: int, pattern: str, timeout_s: float, seen: list[str]) -> str
     raise AssertionError(f"no {pattern!r} in the terminal:\n{''.join(seen)[-3000:]}")
 
 
+@pytest.mark.slow
 def test_guided_session_in_a_terminal(tmp_path):
     out = tmp_path / "rec"
     pid, fd = pty.fork()

@@ -104,6 +104,7 @@ def _run_processes(target, args_list: list[tuple], ctx) -> list[tuple]:
     return out
 
 
+@pytest.mark.slow
 def test_processes_opening_a_fresh_database_at_once_migrate_it_once(tmp_path):
     ctx = multiprocessing.get_context("spawn")
     n = 8
@@ -119,6 +120,7 @@ def test_processes_opening_a_fresh_database_at_once_migrate_it_once(tmp_path):
     assert tables == sorted(store._TABLES)
 
 
+@pytest.mark.slow
 def test_concurrent_imports_of_different_and_identical_sessions(tmp_path, small_sessions):
     """Six processes at once into a fresh database: three sessions, each imported
     by two processes, all migrating at once and all inserting at once. No error;

@@ -56,6 +56,7 @@ def _chromium_here() -> bool:
     return find_chromium() is not None
 
 
+@pytest.mark.slow
 def test_every_command_writes_owner_only_under_umask_022(umask, tmp_path, capsys):
     umask(0o022)
     out = tmp_path / "out"   # everything below is made by hipsense

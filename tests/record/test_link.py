@@ -265,6 +265,7 @@ def _start_recording(out: Path, *extra: str) -> subprocess.Popen:
     return proc
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_a_child_process_ends_cleanly(tmp_path):
     out = tmp_path / "rec"
     proc = _start_recording(out, "--seed", "4")
@@ -277,6 +278,7 @@ def test_ctrl_c_in_a_child_process_ends_cleanly(tmp_path):
     assert read_rawlog(out / RAW_LOG_FILE).events()[-1][1]["event"] == "end"
 
 
+@pytest.mark.slow
 def test_killed_recording_recovers_all_but_the_last_second(tmp_path):
     out = tmp_path / "rec"
     proc = _start_recording(out, "--seed", "4")

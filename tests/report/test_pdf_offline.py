@@ -26,6 +26,8 @@ from hipsense.report.html import OFFLINE_SWITCHES, find_chromium, pdf_command, w
 
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.slow  # a real chromium per test
+
 WEEK = sorted((REPO / "sample_data").glob("2026-*"))[0]
 
 #: Chromium's IPv6 reachability probe: a UDP socket connect()ed to this address

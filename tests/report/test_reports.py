@@ -131,6 +131,7 @@ def _open_in_browser(page, tmp_path):
     return done.stdout, done.stderr
 
 
+@pytest.mark.slow
 def test_reports_load_in_a_headless_browser_with_every_figure(tmp_path):
     conn = open_db(tmp_path / "h.sqlite3")
     for week in WEEKS:
@@ -148,6 +149,7 @@ def test_reports_load_in_a_headless_browser_with_every_figure(tmp_path):
         assert "Uncaught" not in log and ":CONSOLE" not in log
 
 
+@pytest.mark.slow
 def test_demo_does_the_whole_job(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
@@ -164,6 +166,7 @@ def test_demo_does_the_whole_job(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path / "demo")]) == 2  # never over an earlier one
 
 
+@pytest.mark.slow
 def test_report_prints_to_pdf(tmp_path):
     _chromium()
     out = tmp_path / "week1.html"
