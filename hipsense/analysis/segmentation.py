@@ -85,6 +85,12 @@ MIN_REFERENCE_S = 1.0
 #: ... or, when the first rep moves the pelvis before it leaves home, a still
 #: stretch that ends at most this long (s) before that rep.
 STILL_BEFORE_REP_S = 1.5
+#: A quiet start shorter than this (s) was cut by its own sway: it goes back
+#: while the pelvis turns no faster than SWAY_RATE_FACTOR times its rate there
+#: (90th percentile) and stays within SWAY_POSTURE_FACTOR times the tolerance.
+SHORT_QUIET_S = 1.6
+SWAY_RATE_FACTOR = 1.8
+SWAY_POSTURE_FACTOR = 2.0
 #: A noise floor above this fraction of the typical rep: reps cannot be told apart.
 MAX_NOISE_FRACTION = 0.35
 #: Squats lower the pelvis once per rep: a trough of its height is a rep when at
@@ -327,7 +333,7 @@ def find_reps(time_s: np.ndarray, m: np.ndarray, up: np.ndarray, rate_dps: np.nd
         floor = max(min_rep_deg, NOISE_FACTOR * noise)
         reps = [r for r in reps if ms[r.peak] - level >= floor]
     first = reps[0].start if reps else hi
-    reference, found = _reference(time_s, up, ms, reps, home, noise, lo, first)
+    reference, found = _reference(time_s, up, ms, reps, home, noise, lo, first, rate_dps)
     if not found and reps:
         still = _still_start(time_s, up, rate_dps, noise, span, first)
         if still is not None:
@@ -714,12 +720,14 @@ def _still_start(time_s: np.ndarray, up: np.ndarray, rate_dps: np.ndarray, noise
 
 
 def _reference(time_s: np.ndarray, up: np.ndarray, ms: np.ndarray, reps: list[RepWindow],
-               home: float, noise: float, lo: int, first: int) -> tuple[np.ndarray, bool]:
+               home: float, noise: float, lo: int, first: int, rate_dps: np.ndarray
+               ) -> tuple[np.ndarray, bool]:
     """Indices of the reference samples and whether a quiet start at home was found.
 
     The quiet start is the stretch before the first rep where the posture stays
     within a tolerance of where it is just before that rep (3-D: a step into
-    position across the reps' direction ends it too). Without one of at least
+    position across the reps' direction ends it too); one cut short by sway
+    (:data:`SHORT_QUIET_S`) reaches back over it. Without one of at least
     0.3 s, the home rests between the first reps stand in."""
     tol = _posture_tol_deg(noise)
     end = first
@@ -731,6 +739,14 @@ def _reference(time_s: np.ndarray, up: np.ndarray, ms: np.ndarray, reps: list[Re
         outside = np.flatnonzero(off > tol)
         start = lo + (int(outside[-1]) + 1 if outside.size else 0)
         if start < end - 1 and time_s[end - 1] - time_s[start] >= 0.3:
+            if time_s[end - 1] - time_s[start] < SHORT_QUIET_S:
+                # one-leg sway swings the posture past the tolerance: a short
+                # stretch's mean is off by much of the sway; back over sway
+                level = float(np.percentile(rate_dps[start:end], 90))
+                swaying = (rate_dps[lo:start] <= SWAY_RATE_FACTOR * level) \
+                    & (off[:start - lo] <= SWAY_POSTURE_FACTOR * tol)
+                moved = np.flatnonzero(~swaying)
+                start = lo + (int(moved[-1]) + 1 if moved.size else 0)
             return np.arange(start, end), bool(time_s[end - 1] - time_s[start]
                                                >= MIN_REFERENCE_S - 0.05)
     # no quiet start: the rests at home between the first reps

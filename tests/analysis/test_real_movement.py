@@ -294,11 +294,10 @@ def test_no_calibration_heading_from_the_sets_within_its_uncertainty(case):
 
 
 @pytest.mark.parametrize("case", [
-    *(c for c in _NO_CAL_CASES if " r1" in c),
-    *(pytest.param(c, marks=xfail((
-        "measured: single-leg squat drop off by up to 1.96 (seed 0) and 3.78 deg (seed 1) "
-        "at realism 2 without calibration; the heading itself is within 0.3 deg")))
-      for c in _NO_CAL_CASES if " r2" in c),
+    *(c for c in _NO_CAL_CASES if c != "few r2 seed 1"),
+    pytest.param("few r2 seed 1", marks=xfail(
+        "measured: single-leg squat drop off by up to 1.62 deg at realism 2 without "
+        "calibration (seed 0: 1.14); the heading itself is within 0.3 deg")),
 ])
 def test_no_calibration_single_leg_squat_drop_per_rep_within_1_5_deg(case):
     sim, result, _ = _no_cal(case)
@@ -307,8 +306,26 @@ def test_no_calibration_single_leg_squat_drop_per_rep_within_1_5_deg(case):
         if got.exercise == "single_leg_squat":
             errors += _metric_errors(got, truth)["pelvic_drop_deg"]
     assert len(errors) >= 16
-    # measured at realism 1: at most 0.90 deg
+    # measured: at most 0.90 deg at realism 1, 1.14 at realism 2 (seed 0)
     assert np.max(np.abs(errors)) <= 1.5
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_one_leg_sway_past_the_posture_tolerance_does_not_shorten_the_reference(seed):
+    """At doubled sway, a one-leg quiet start swings past the posture
+    tolerance, and the mean of the short stretch after the last swing is off
+    by much of the sway; the reference reaches back over the sway (not over
+    the step onto one leg): every rep's drop and tilt within 2.5 deg.
+    Measured over seeds 0-4: worst 2.04 deg (4.38 with the short stretch)."""
+    sets = (SetSpec("single_leg_squat", "left", reps=8, **PLAIN),
+            SetSpec("single_leg_squat", "right", reps=8, **PLAIN))
+    sim, result = _run(sets, seed, 2.0)
+    for got, truth in zip(result.sets, sim.truth["sets"]):
+        assert got.rep_count == truth["rep_count"] == 8
+        errors = _metric_errors(got, truth)
+        for metric in ("pelvic_drop_deg", "pelvic_tilt_deg"):
+            assert len(errors[metric]) >= 7
+            assert np.max(np.abs(errors[metric])) <= 2.5, (got.side, metric)
 
 
 def test_no_calibration_drop_near_the_threshold_is_an_info_note_not_a_flag():
@@ -388,17 +405,17 @@ def _one_leg_errors(realism: float) -> dict[str, list[float]]:
 @pytest.mark.parametrize("realism", [
     1.0,
     pytest.param(2.0, marks=xfail((
-        "measured at realism 2 (seeds 0-3, 80 reps): drop RMSE 1.24 deg (max 2.51), tilt "
-        "0.49; re-referenced to the truth's reference window the drop RMSE is 0.56: the "
-        "reference found (1.0-1.5 s on three sets) does not average the slow sway like the "
-        "truth's 2.6-4 s"))),
+        "measured at realism 2 (seeds 0-3, 80 reps): drop RMSE 1.004 deg (max 2.51), tilt "
+        "0.44 (1.23 and 0.50 before the quiet start reached back over sway); "
+        "re-referenced to the truth's reference window the drop RMSE is 0.56: the "
+        "reference found does not average the slow sway like the truth's 2.6-4 s"))),
 ])
 def test_single_leg_squat_metrics_under_one_leg_sway_rmse_within_1_deg(realism):
     errors = _one_leg_errors(realism)
     assert set(errors) == {"pelvic_drop_deg", "pelvic_tilt_deg"}
     for name, e in errors.items():
         assert len(e) == 80
-        # measured at realism 1: drop RMSE 0.56 (max 1.08), tilt 0.28
+        # measured at realism 1: drop RMSE 0.46 (max 0.89), tilt 0.28
         assert _rmse(e) <= 1.0, (name, _rmse(e))
 
 
