@@ -32,13 +32,17 @@ class FilterSettings:
         static_tau_s: time constant of the pull to the accelerometer when still.
         moving_tau_s: the same while moving (large: trust the gyroscope).
         rate_scale_dps: angular rate at which the pelvis counts as moving.
-        acc_scale_g: deviation of |acc| from 1 g at which it counts as moving.
+        acc_scale_g: deviation of |acc| from 1 g at which it counts as moving
+            (the angular rate does most of the judging: a tighter |acc| gate
+            leaves lunges and step-downs, which turn most of the time, to the
+            gyroscope alone for seconds, and its offset error tilts them by
+            1-4 deg).
     """
 
     static_tau_s: float = 0.5
     moving_tau_s: float = 60.0
     rate_scale_dps: float = 4.0
-    acc_scale_g: float = 0.03
+    acc_scale_g: float = 0.1
 
 
 DEFAULT_FILTER = FilterSettings()
