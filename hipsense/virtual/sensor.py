@@ -202,7 +202,11 @@ class VirtualSensor:
 
     # ---- what the wearer does --------------------------------------------------
     def wearer_does(self, exercise: str, side: str) -> None:
-        """What the runner does at the next START ("calibration", "" or an exercise)."""
+        """What the runner does at the next START ("calibration", "" or an exercise).
+
+        The runner moves on when asked: the rest of a recording the recorder
+        ended early (Enter) is never done, so it is never produced either
+        (a START after a reconnect, which nobody asked for, resumes it)."""
         self._next_activity = (exercise, side)
 
     # ---- link ------------------------------------------------------------------
@@ -321,6 +325,12 @@ class VirtualSensor:
             self._seq_base += int(p.number[-1]) + 1
 
     def _start(self) -> None:
+        p = self._packets
+        if self._next_activity is not None and p is not None and self._pos < len(p.number):
+            # a recording ended early: what is left of it is never produced, so
+            # the sequence numbers go on from the last packet produced
+            self._seq_base = self.next_seq()
+            self._packets = None
         if self._packets is None or self._pos >= len(self._packets.number):
             activity = self._next_activity or self.wearer.next_planned
             if activity is None:
