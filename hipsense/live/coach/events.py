@@ -51,8 +51,8 @@ def _r(x: float | None, digits: int = 1) -> float | None:
 
 def _side_words(ex: Exercise, side: str) -> str:
     if side == "both":
-        return "both legs"
-    return f"{side} leg ({ex.side_means})"
+        return "Both legs"
+    return f"{side.capitalize()} leg: {ex.side_means}"
 
 
 def calibration_event(progress: CalibrationProgress, samples: int) -> dict[str, Any]:

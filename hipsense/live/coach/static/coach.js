@@ -218,7 +218,7 @@ function onPrepare(m) {
   state.calGood = [];
   $("title").textContent = m.title;
   $("prep-title").textContent = m.title;
-  $("prep-side").textContent = m.side === "both" ? "Both legs" : `${m.side[0].toUpperCase()}${m.side.slice(1)} side: ${m.side_words}`;
+  $("prep-side").textContent = m.side_words;
   const ol = $("prep-steps");
   ol.textContent = "";
   for (const s of m.steps) { const li = document.createElement("li"); li.textContent = s; ol.appendChild(li); }
