@@ -14,10 +14,11 @@ const state = {
 
 // ---- voice and chime -------------------------------------------------------------
 function say(text) {
+  if (state.quiet) return;
   state.spoken.push(text);
   if (state.spoken.length > 200) state.spoken.shift();
   document.body.dataset.spoken = state.spoken.join("|");
-  if (state.quiet || !("speechSynthesis" in window)) return;
+  if (!("speechSynthesis" in window)) return;
   const u = new SpeechSynthesisUtterance(text);
   u.rate = 1.0;
   u.lang = "en";
@@ -25,9 +26,9 @@ function say(text) {
 }
 
 function chime() {
+  if (state.quiet) return;
   state.chimes += 1;
   document.body.dataset.chimes = String(state.chimes);
-  if (state.quiet) return;
   const Ctx = window.AudioContext || window.webkitAudioContext;
   if (!Ctx) return;
   if (!state.audio) state.audio = new Ctx();

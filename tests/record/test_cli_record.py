@@ -1,0 +1,53 @@
+"""``hipsense record``'s new options: the default sessions folder, the report
+at the end, --lan (token and QR code), --quiet, bad values."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import aiohttp
+
+from hipsense.cli import main
+from hipsense.live.coach.server import CoachServer
+
+
+def test_record_without_out_uses_the_sessions_folder_and_writes_the_report(
+        tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HIPSENSE_SESSIONS", str(tmp_path / "sessions"))
+    assert main(["record", "--unattended", "--exercises", "hip_bridge", "--no-import",
+                 "--lan"]) == 0
+    out = capsys.readouterr().out
+    [folder] = list((tmp_path / "sessions").iterdir())
+    assert (folder / "session.json").is_file()
+    report = folder / "report.html"
+    assert report.is_file() and f"session report {report}" in out
+    assert "<img " in report.read_text()
+    # --lan: the address with its token, and a QR code of it
+    line = next(x for x in out.splitlines() if x.startswith("Coach page: http://"))
+    assert "/?token=" in line and len(line.split("token=")[1]) >= 20
+    assert sum("█" in x for x in out.splitlines()) >= 10
+    # the summary says the saved count and the cue
+    assert "Hip bridge with band: saved set01.csv, " in out and " reps, obliquity " in out
+
+
+def test_record_refuses_a_bad_port(tmp_path, capsys):
+    assert main(["record", "--unattended", "--port", "70000", "--out",
+                 str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--port must be 0-65535" in err[0]
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_quiet_coach_tells_the_page(tmp_path):
+    async def go():
+        coach = CoachServer(quiet=True)
+        url = await coach.start()
+        async with aiohttp.ClientSession() as http:
+            ws = await http.ws_connect(url.replace("http", "ws").replace("/?", "/ws?"))
+            hello = json.loads((await ws.receive()).data)
+            await ws.close()
+        await coach.close()
+        return hello
+
+    assert asyncio.run(go()) == {"type": "hello", "quiet": True, "id": 0}
