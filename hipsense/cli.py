@@ -29,6 +29,17 @@ def _exercise_list(text: str) -> list[str]:
     return ids
 
 
+def _form_faults(text: str) -> tuple[str, ...]:
+    from hipsense.virtual import FORM_FAULTS
+
+    names = tuple(n.strip().replace("-", "_") for n in text.split(",") if n.strip())
+    for n in names:
+        if n not in FORM_FAULTS:
+            raise argparse.ArgumentTypeError(
+                f"unknown fault {n!r} (expected one of {', '.join(FORM_FAULTS)})")
+    return names
+
+
 def _fraction(text: str) -> float:
     try:
         value = float(text)
@@ -121,6 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
                           "as possible with --unattended)")
     rec.add_argument("--packet-loss", type=_fraction, default=0.0,
                      help="virtual sensor: fraction of packets the simulated radio loses")
+    rec.add_argument("--virtual-faults", type=_form_faults, default=(),
+                     metavar="drop,rollback,lift,obliquity,short_hold",
+                     help="virtual sensor: faults of form the simulated runner makes, so the "
+                          "cues fire (drop: squats and knee drives 8 deg; rollback: "
+                          "clamshells; lift: prone hip extensions; obliquity: bridges; "
+                          "short_hold: stretches held 18 s)")
     rec.add_argument("--db", type=Path, default=None, help=_DB_HELP)
     rec.add_argument("--no-import", action="store_true",
                      help="do not add the session to the history database")
@@ -387,6 +404,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
     record(RecordArgs(out=out, sensor=args.sensor, seed=args.seed,
                       unattended=args.unattended, speed=args.speed,
                       exercises=args.exercises, packet_loss=args.packet_loss,
+                      virtual_faults=args.virtual_faults,
                       bell=args.bell, coach=not args.no_coach,
                       browser=not args.no_browser, quiet=args.quiet, lan=args.lan,
                       port=args.port, on_session_end=finish))

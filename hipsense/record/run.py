@@ -29,6 +29,7 @@ class RecordArgs:
     speed: float | None = None    # virtual sensor: None = as fast as possible unattended
     exercises: list[str] | None = None
     packet_loss: float = 0.0
+    virtual_faults: tuple[str, ...] = ()   # faults of form of the virtual runner
     bell: bool = False
     scan_s: float = 5.0
     coach: bool = True            # serve the coach page
@@ -50,7 +51,7 @@ async def _virtual(args: RecordArgs):
 
     speed = args.speed if args.speed is not None else (math.inf if args.unattended else 1.0)
     sensor = virtual_sensor(args.exercises, seed=args.seed, packet_loss=args.packet_loss,
-                            speed=speed)
+                            speed=speed, form_faults=args.virtual_faults)
     driver = await connect_virtual(sensor, scan_s=0.1)
 
     def wearer_hook(exercise: str, side: str):

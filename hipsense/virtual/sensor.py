@@ -64,10 +64,10 @@ HOST_DRIFT = 40e-6
 class VirtualWearer:
     """The simulated runner: does the calibration and sets it is asked for.
 
-    Asked in the order of ``spec`` (the unattended session), it performs
-    exactly the recordings of ``simulate_session(spec, seed)``. Asked for
-    something else (a chosen exercise, a repeated calibration), it simulates
-    that afresh with the same sensor placement.
+    Asked for the sets of ``spec`` (in its order or not), it performs exactly
+    the recordings of ``simulate_session(spec, seed)``. Asked for something
+    else (a set again, a repeated calibration), it simulates that afresh with
+    the same sensor placement (a set as ``spec`` plans it, when it does).
     """
 
     def __init__(self, spec: SessionSpec, seed: int) -> None:
@@ -91,13 +91,18 @@ class VirtualWearer:
         """The recording of doing ``exercise`` on ``side`` (``"calibration"``, ``""``
         for the calibration) on a sensor clock that reads ``now_s``. In real time
         it starts now; else at its simulated time if that is still to come."""
-        if self._script and self._script[0][:2] == (exercise, side):
-            rec = self._script.pop(0)[2]
+        planned = next((i for i, item in enumerate(self._script)
+                        if item[:2] == (exercise, side)), None)
+        if planned is not None:  # the planned recording, in the plan's order or not
+            rec = self._script.pop(planned)[2]
         else:
             self._extra += 1
             mounting = self.simulated.truth["mounting"]
+            # a set done again is done as planned (its faults of form too)
+            again = next((s for s in self.spec.sets if (s.exercise, s.side) == (exercise, side)),
+                         SetSpec(exercise, side))
             spec = SessionSpec(
-                sets=() if exercise == "calibration" else (SetSpec(exercise, side),),
+                sets=() if exercise == "calibration" else (again,),
                 rate_hz=self.spec.rate_hz, acc_range_g=self.spec.acc_range_g,
                 gyr_range_dps=self.spec.gyr_range_dps,
                 calibration=exercise == "calibration",

@@ -51,3 +51,20 @@ def test_a_quiet_coach_tells_the_page(tmp_path):
         return hello
 
     assert asyncio.run(go()) == {"type": "hello", "quiet": True, "id": 0}
+
+
+def test_virtual_faults_make_the_cues_fire(tmp_path, capsys):
+    assert main(["record", "--unattended", "--exercises", "single_leg_squat,clamshell",
+                 "--virtual-faults", "drop,rollback", "--no-import", "--no-coach",
+                 "--out", str(tmp_path / "f")]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # the terminal's wrapping undone
+    for words in ("rolled back 8 deg on average during left clamshells",
+                  "hip dropped 8 deg on average during right single-leg squats"):
+        assert words in out
+    try:
+        main(["record", "--unattended", "--virtual-faults", "dorp", "--out",
+              str(tmp_path / "g")])
+    except SystemExit as exc:  # argparse: usage and one error line
+        assert exc.code == 2
+    assert "unknown fault 'dorp' (expected one of drop, rollback" in capsys.readouterr().err
+    assert not (tmp_path / "g").exists()

@@ -108,3 +108,22 @@ def test_live_count_and_saved_set_agree(tmp_path):
     assert len(summaries) == 3
     for text, count in zip(summaries, counts):
         assert f" {count} reps" in text, (text, counts)
+
+
+def test_the_virtual_runner_does_the_planned_sets_in_any_order():
+    """Asked for the plan's sets in another order, the runner still does the
+    planned recordings (their faults of form included)."""
+    from hipsense.sim import SessionSpec
+    from hipsense.sim.movements import SetSpec
+    from hipsense.virtual.sensor import VirtualWearer
+
+    spec = SessionSpec(sets=(SetSpec("single_leg_squat", "left", reps=10, fault_deg=8.0),
+                             SetSpec("clamshell", "left", reps=11)))
+    wearer = VirtualWearer(spec, 3)
+    planned = {i.exercise: rec for i, rec in wearer.simulated.session.sets}
+    clam = wearer.perform("clamshell", "left", 0.0, realtime=False)
+    squat = wearer.perform("single_leg_squat", "left", clam.time_s[-1], realtime=False)
+    np.testing.assert_array_equal(clam.acc_g, planned["clamshell"].acc_g)
+    np.testing.assert_array_equal(squat.acc_g, planned["single_leg_squat"].acc_g)
+    again = wearer.perform("single_leg_squat", "left", squat.time_s[-1], realtime=False)
+    assert len(again) > 100 and not np.array_equal(again.acc_g[:100], squat.acc_g[:100])
