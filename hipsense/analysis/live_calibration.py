@@ -83,16 +83,17 @@ class CalibrationProgress:
 class LiveCalibration:
     """Feeds batches of samples (``time_s`` s, ``acc_g`` g, ``gyr_dps`` deg/s,
     sensor frame) and keeps :attr:`progress`. A sensor without a gyroscope
-    (zeros) is judged still by the accelerometer's direction alone."""
+    (zeros) is judged still by the accelerometer's direction alone. About 5 us
+    per sample (plain floats: the state machine goes sample by sample)."""
 
     def __init__(self) -> None:
         self.progress = CalibrationProgress()
         self._last_t: float | None = None
         self._rate = 0.0
-        self._dir: np.ndarray | None = None  # smoothed accelerometer direction
+        self._dir: tuple[float, float, float] | None = None  # smoothed acc direction
         self._still_s = 0.0
-        self._stand_sum = np.zeros(3)
-        self._up_ref: np.ndarray | None = None  # the first stand's direction
+        self._stand_sum = [0.0, 0.0, 0.0]
+        self._up_ref: tuple[float, float, float] | None = None  # the first stand's
         self._hinge_open = False
 
     def feed(self, time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray
@@ -101,22 +102,27 @@ class LiveCalibration:
         acc_g = np.asarray(acc_g, dtype=float)
         gyr_dps = np.asarray(gyr_dps, dtype=float)
         have_gyro = bool(np.any(gyr_dps))
-        for i in range(time_s.size):
-            self._step(float(time_s[i]), acc_g[i], gyr_dps[i], have_gyro)
+        rates = np.sqrt((gyr_dps ** 2).sum(axis=1)).tolist() if have_gyro else None
+        for i, (t, (ax, ay, az)) in enumerate(zip(time_s.tolist(), acc_g.tolist())):
+            self._step(t, ax, ay, az, rates[i] if rates is not None else None)
         return self.progress
 
-    def _step(self, t: float, acc: np.ndarray, gyr: np.ndarray, have_gyro: bool) -> None:
+    def _step(self, t: float, ax: float, ay: float, az: float, gyro_rate: float | None
+              ) -> None:
         dt = 0.0 if self._last_t is None else min(max(t - self._last_t, 0.0), 0.5)
         self._last_t = t
-        norm = float(np.linalg.norm(acc))
+        norm = math.sqrt(ax * ax + ay * ay + az * az)
         if norm < 1e-6:
             return
-        d = acc / norm
-        k = min(1.0, dt / RATE_SMOOTH_S) if self._dir is not None else 1.0
+        d = (ax / norm, ay / norm, az / norm)
         previous = self._dir
-        self._dir = d if previous is None else _unit(previous + k * (d - previous))
-        if have_gyro:
-            rate = float(np.linalg.norm(gyr))
+        k = min(1.0, dt / RATE_SMOOTH_S) if previous is not None else 1.0
+        if previous is None:
+            self._dir = d
+        else:
+            self._dir = _unit3(tuple(p + k * (q - p) for p, q in zip(previous, d)))
+        if gyro_rate is not None:
+            rate = gyro_rate
         elif previous is not None and dt > 0:
             rate = _angle_deg(previous, self._dir) / dt
         else:
@@ -132,12 +138,12 @@ class LiveCalibration:
         if p.current in (0, 2):
             if still:
                 self._still_s += dt
-                self._stand_sum += d
+                self._stand_sum = [a + b for a, b in zip(self._stand_sum, d)]
             else:
-                self._still_s, self._stand_sum = 0.0, np.zeros(3)
+                self._still_s, self._stand_sum = 0.0, [0.0, 0.0, 0.0]
             phase.remaining_s = max(0.0, STAND_S - self._still_s)
             if p.current == 0 and self._still_s >= 0.5:
-                self._up_ref = _unit(self._stand_sum)
+                self._up_ref = _unit3(tuple(self._stand_sum))
             if self._still_s >= STAND_S:
                 self._advance()
             elif p.current == 0 and self._up_ref is not None and \
@@ -164,15 +170,16 @@ class LiveCalibration:
         if p.phases[p.current].remaining_s is not None:
             p.phases[p.current].remaining_s = 0.0
         p.current += 1
-        self._still_s, self._stand_sum = 0.0, np.zeros(3)
+        self._still_s, self._stand_sum = 0.0, [0.0, 0.0, 0.0]
         if not p.done:
             p.phases[p.current].state = "now"
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
-    n = float(np.linalg.norm(v))
-    return v / n if n > 0 else v
+def _unit3(v: tuple[float, ...]) -> tuple[float, float, float]:
+    n = math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+    return (v[0] / n, v[1] / n, v[2] / n) if n > 0 else (v[0], v[1], v[2])
 
 
-def _angle_deg(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.arccos(np.clip(float(np.dot(a, b)), -1.0, 1.0)) * _DEG)
+def _angle_deg(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    c = a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+    return math.acos(max(-1.0, min(1.0, c))) * _DEG

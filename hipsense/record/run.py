@@ -150,7 +150,12 @@ async def _start_coach(args: RecordArgs, ui, clock):
     code for --lan) and opened in the browser unless told not to."""
     from hipsense.live.coach.server import CoachServer
 
-    coach = CoachServer(quiet=args.quiet, lan=args.lan, port=args.port, clock=clock)
+    def command(what: str) -> None:
+        if what == "end_set":  # the page's "End set": as Enter in the terminal
+            ui.stop_set.set()
+
+    coach = CoachServer(quiet=args.quiet, lan=args.lan, port=args.port, clock=clock,
+                        on_command=command)
     url = await coach.start()
     ui.say(f"Coach page: {url}")
     if args.lan:

@@ -18,9 +18,10 @@ from hipsense.sim.movements import SetSpec
 from hipsense.virtual import connect_virtual, virtual_sensor
 
 #: A right single-leg squat dropping 8 deg (past the 5 deg limit: red reps and
-#: a cue), then good left clamshells.
+#: a cue), then good left clamshells held 5.5 s at the top (past the 5 s aim:
+#: the chime).
 FLAGGED_SQUAT = SessionSpec(sets=(SetSpec("single_leg_squat", "right", reps=12, fault_deg=8.0),
-                                  SetSpec("clamshell", "left", reps=11)))
+                                  SetSpec("clamshell", "left", reps=10, hold_s=5.5)))
 
 
 class SilentUI(ScriptedUI):

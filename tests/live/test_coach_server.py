@@ -117,3 +117,24 @@ def test_the_page_needs_its_token(tmp_path):
         await coach.close()
 
     asyncio.run(go())
+
+
+def test_the_page_can_end_the_set(tmp_path):
+    """The page's "End set" reaches the recorder as Enter does; nothing else does."""
+    asked: list[str] = []
+
+    async def go():
+        coach = CoachServer(on_command=asked.append)
+        url = await coach.start()
+        async with aiohttp.ClientSession() as http:
+            ws = await http.ws_connect(url.replace("http", "ws").replace("/?", "/ws?"))
+            await ws.receive()  # hello
+            for what in ("end_set", "rm -rf", 7):
+                await ws.send_str(json.dumps({"type": "command", "what": what}))
+            await ws.send_str("not json")
+            await asyncio.sleep(0.2)
+            await ws.close()
+        await coach.close()
+
+    asyncio.run(go())
+    assert asked == ["end_set"]

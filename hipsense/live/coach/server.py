@@ -7,7 +7,9 @@ an ``id``. A page that connects late first gets ``hello`` and what the screen
 shows now (the set in progress and its latest state). The page answers each
 message, once drawn, with ``{"type": "ack", "id": ..., "shown": {...},
 "spoken": [...]}``: what it shows and what it asked the speech synthesis to
-say. The server keeps those (:attr:`CoachServer.acks`) and, for a message
+say. The page may also send ``{"type": "command", "what": "end_set"}`` (its
+"End set" button: the runner on the floor ends the set from a phone), handed
+to ``on_command``. The server keeps the acks (:attr:`CoachServer.acks`) and, for a message
 that carries ``notified_s`` (the host time of the oldest notification in its
 batch, on ``clock``), the notification-to-screen latency
 (:attr:`CoachServer.latencies_s`).
@@ -36,6 +38,8 @@ STATIC_DIR = Path(__file__).with_name("static")
 MAX_QUEUED = 200
 #: Acks kept (the tests and the latency benchmark read them).
 MAX_ACKS = 10_000
+#: What a page may ask the recorder to do.
+COMMANDS = ("end_set",)
 #: The message types that start a new screen (a late page gets the latest).
 _SCREENS = ("calibration", "prepare", "set_begin", "set_end")
 
@@ -63,10 +67,12 @@ class CoachServer:
 
     def __init__(self, *, quiet: bool = False, lan: bool = False, port: int = 0,
                  clock: Callable[[], float] = time.monotonic,
-                 static_dir: Path = STATIC_DIR) -> None:
+                 static_dir: Path = STATIC_DIR,
+                 on_command: Callable[[str], None] | None = None) -> None:
         self.quiet, self.lan, self.port = quiet, lan, port
         self.clock = clock
         self.static_dir = static_dir
+        self.on_command = on_command
         self.token = secrets.token_urlsafe(16)
         self.url: str | None = None
         self.acks: list[dict[str, Any]] = []
@@ -196,6 +202,10 @@ class CoachServer:
         try:
             ack = json.loads(data)
         except ValueError:
+            return
+        if isinstance(ack, dict) and ack.get("type") == "command":
+            if ack.get("what") in COMMANDS and self.on_command is not None:
+                self.on_command(ack["what"])
             return
         if not isinstance(ack, dict) or ack.get("type") != "ack":
             return

@@ -57,7 +57,17 @@ $("voice").addEventListener("click", () => {
 });
 
 // ---- drawing ----------------------------------------------------------------------
-function show(screen) { document.body.dataset.screen = screen; }
+function show(screen) {
+  document.body.dataset.screen = screen;
+  $("end-set").hidden = !(screen === "set" || screen === "calibration");
+}
+
+// the runner on the floor ends the set (or the calibration) from the page
+$("end-set").addEventListener("click", () => {
+  if (state.ws && state.ws.readyState === WebSocket.OPEN) {
+    state.ws.send(JSON.stringify({ type: "command", what: "end_set" }));
+  }
+});
 function fmt(v, digits = 1) { return v === null || v === undefined ? "-" : (v > 0 ? "+" : "") + v.toFixed(digits); }
 function clock(s) { s = Math.max(0, Math.floor(s)); return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`; }
 
