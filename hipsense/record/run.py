@@ -132,6 +132,7 @@ async def _record(args: RecordArgs) -> Session:
         if coach is not None:
             from hipsense.live.coach.events import session_end_event
 
+            coach.report_path = Path(report) if report else None
             coach.publish(session_end_event(str(report) if report else None,
                                             len(session.sets), str(args.out)))
             await asyncio.sleep(0.3)  # the pages get it before the server goes

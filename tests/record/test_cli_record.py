@@ -68,3 +68,41 @@ def test_virtual_faults_make_the_cues_fire(tmp_path, capsys):
         assert exc.code == 2
     assert "unknown fault 'dorp' (expected one of drop, rollback" in capsys.readouterr().err
     assert not (tmp_path / "g").exists()
+
+
+def test_the_page_serves_the_report_when_the_session_ends(tmp_path):
+    from hipsense.record.run import RecordArgs, _record
+
+    seen: dict = {}
+
+    async def go():
+        def on_coach(coach):
+            seen["coach"] = coach
+
+        def finish(session):
+            report = tmp_path / "s" / "report.html"
+            report.write_text("<html>the report</html>")
+            return report
+
+        task = asyncio.ensure_future(_record(RecordArgs(
+            out=tmp_path / "s", unattended=True, exercises=["hip_bridge"],
+            on_session_end=finish, on_coach=on_coach)))
+        while "coach" not in seen:
+            await asyncio.sleep(0.01)
+        coach = seen["coach"]
+        async with aiohttp.ClientSession() as http:
+            ws = await http.ws_connect(coach.url.replace("http", "ws").replace("/?", "/ws?"))
+            async for msg in ws:
+                event = json.loads(msg.data)
+                if event["type"] == "session_end":
+                    break
+            async with http.get(coach.url.replace("/?", "/report?")) as r:
+                seen["report"] = (r.status, await r.text())
+            async with http.get(coach.url.replace("/?", "/report?").split("?")[0]) as r:
+                seen["no token"] = r.status
+        await task
+        return event
+
+    event = asyncio.run(go())
+    assert event["report"].endswith("report.html") and event["sets"] == 1
+    assert seen["report"] == (200, "<html>the report</html>") and seen["no token"] == 403

@@ -1,6 +1,7 @@
 """The coach page's web server (aiohttp), run in the recorder's own event loop.
 
 ``GET /?token=T`` serves the page (static files shipped with the package),
+``GET /report?token=T`` the session report once the session has ended,
 ``GET /ws?token=T`` a WebSocket on which the recorder's messages
 (:mod:`hipsense.live.coach.events`) are pushed as JSON text frames, each with
 an ``id``. A page that connects late first gets ``hello`` and what the screen
@@ -73,6 +74,8 @@ class CoachServer:
         self.clock = clock
         self.static_dir = static_dir
         self.on_command = on_command
+        #: The session report, served at /report once the session has ended.
+        self.report_path: Path | None = None
         self.token = secrets.token_urlsafe(16)
         self.url: str | None = None
         self.acks: list[dict[str, Any]] = []
@@ -91,6 +94,7 @@ class CoachServer:
         app.router.add_get("/", self._index)
         app.router.add_get("/ws", self._ws)
         app.router.add_get("/static/{name}", self._static)
+        app.router.add_get("/report", self._report)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         host = "0.0.0.0" if self.lan else "127.0.0.1"
@@ -155,6 +159,12 @@ class CoachServer:
         self._check(request)
         return web.FileResponse(self.static_dir / "index.html",
                                 headers={"Cache-Control": "no-store"})
+
+    async def _report(self, request: web.Request) -> web.StreamResponse:
+        self._check(request)
+        if self.report_path is None or not self.report_path.is_file():
+            raise web.HTTPNotFound(text="hipsense coach: no session report yet")
+        return web.FileResponse(self.report_path, headers={"Cache-Control": "no-store"})
 
     async def _static(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]

@@ -242,6 +242,8 @@ function onPrepare(m) {
 function onSessionEnd(m) {
   $("title").textContent = "Session done";
   $("end-words").textContent = m.report ? `${m.sets} sets saved. The report: ${m.report}` : `${m.sets} sets saved in ${m.folder}`;
+  $("end-report").hidden = !m.report;
+  $("end-report").href = `report?token=${encodeURIComponent(token)}`;
   say("Session done");
   show("end");
 }
