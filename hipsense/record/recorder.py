@@ -33,6 +33,9 @@ from hipsense.exercises import EXERCISES
 from hipsense.io.private import make_private_dir
 from hipsense.io.rawlog import RAW_LOG_FILE, RawLogWriter
 from hipsense.io.session import write_recording, write_session_json
+from hipsense.live.coach.events import (
+    calibration_event, live_event, message_event, prepare_event, set_begin_event, set_end_event,
+)
 from hipsense.record.assemble import (
     MAX_CALIBRATION_TRIES, RecordingBuilder, session_metadata,
 )
@@ -202,8 +205,6 @@ class Recorder:
     async def _prepare(self, exercise: str, side: str, title: str) -> None:
         """How to get into position, the side, and a countdown before the set."""
         steps = EXERCISES[exercise].setup_steps(side)
-        from hipsense.live.coach.events import prepare_event
-
         self._publish(prepare_event(exercise, side, title, self.countdown_s,
                                     len(self._sets) + 1))
         self.ui.prepare(title, steps, self.countdown_s)
@@ -247,8 +248,6 @@ class Recorder:
             cal = self._calibration
             live = LiveSet(EXERCISES[exercise], side, cal.axes if cal else None,
                            cal.gyr_offset_dps if cal else None)
-            from hipsense.live.coach.events import set_begin_event
-
             self._publish(set_begin_event(live.ex, side, title, live.threshold_deg))
         else:
             self._cal_live = LiveCalibration()
@@ -319,8 +318,6 @@ class Recorder:
                          ) -> None:
         if not self.observers:
             return
-        from hipsense.live.coach.events import set_end_event
-
         ex = EXERCISES[exercise]
         value, other = self._main_angle(exercise, side, result)
         values: list[float | None] = []
@@ -337,8 +334,6 @@ class Recorder:
     def _say(self, text: str) -> None:
         self.ui.say(text)
         if self.observers:
-            from hipsense.live.coach.events import message_event
-
             self._publish(message_event(_plain(text)))
 
     def _publish(self, event: dict[str, Any]) -> None:
@@ -371,8 +366,6 @@ class Recorder:
         if self._cal_live is not None:
             self.ui.calibration_update(self._cal_live.progress, len(builder))
         if self.observers and items:
-            from hipsense.live.coach.events import calibration_event, live_event
-
             if live is not None:
                 self._live_seq += 1
                 self._publish(live_event(live.ex, live.state, link, self._live_seq,
