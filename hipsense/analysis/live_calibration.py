@@ -95,6 +95,10 @@ class LiveCalibration:
         self._stand_sum = [0.0, 0.0, 0.0]
         self._up_ref: tuple[float, float, float] | None = None  # the first stand's
         self._hinge_open = False
+        #: Sensor time (s) of the last sample, and of the moment the last phase
+        #: became good (None before).
+        self.last_time_s: float | None = None
+        self.done_at_s: float | None = None
 
     def feed(self, time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray
              ) -> CalibrationProgress:
@@ -110,7 +114,7 @@ class LiveCalibration:
     def _step(self, t: float, ax: float, ay: float, az: float, gyro_rate: float | None
               ) -> None:
         dt = 0.0 if self._last_t is None else min(max(t - self._last_t, 0.0), 0.5)
-        self._last_t = t
+        self._last_t = self.last_time_s = t
         norm = math.sqrt(ax * ax + ay * ay + az * az)
         if norm < 1e-6:
             return
@@ -173,6 +177,8 @@ class LiveCalibration:
         self._still_s, self._stand_sum = 0.0, [0.0, 0.0, 0.0]
         if not p.done:
             p.phases[p.current].state = "now"
+        else:
+            self.done_at_s = self._last_t
 
 
 def _unit3(v: tuple[float, ...]) -> tuple[float, float, float]:

@@ -96,7 +96,7 @@ def calibration_text(progress: CalibrationProgress, samples: int) -> Text:
             text.append(f"  ({p.instruction})", style="dim")
         text.append("\n")
     if progress.done:
-        text.append("  All good: stay still, then press Enter.", style="bold green")
+        text.append("  All good: stay still a moment (Enter ends it now).", style="bold green")
     else:
         text.append("  Press Enter when done.", style="dim")
     return text

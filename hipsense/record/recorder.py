@@ -42,6 +42,9 @@ from hipsense.record.assemble import (
 from hipsense.version import __version__
 
 DRAIN_EVERY_S = 0.05
+#: With ``auto_end_calibration``, the calibration ends this long (s, sensor
+#: time) after its last phase is good.
+CALIBRATION_TAIL_S = 1.0
 
 
 class RecorderUI(Protocol):
@@ -101,9 +104,13 @@ class Recorder:
     def __init__(self, driver: SensorDriver, folder: str | Path, ui: RecorderUI, *,
                  rate_hz: float | None = None, wearer: WearerHook | None = None,
                  metadata: dict[str, Any] | None = None,
-                 observers: list[Observer] | None = None, countdown_s: float = 0.0) -> None:
+                 observers: list[Observer] | None = None, countdown_s: float = 0.0,
+                 auto_end_calibration: bool = False) -> None:
         """``observers`` get the coach's messages (the web coach); ``countdown_s``:
-        the time (s) given to get into position before each set."""
+        the time (s) given to get into position before each set;
+        ``auto_end_calibration``: the calibration ends by itself once its three
+        phases are good (the runner need not come back to the keyboard)."""
+        self.auto_end_calibration = auto_end_calibration
         self.driver, self.folder, self.ui = driver, Path(folder), ui
         self.observers = list(observers or [])
         self.countdown_s = countdown_s
@@ -258,6 +265,8 @@ class Recorder:
             while not stop.done() and not (done is not None and done.done()):
                 await asyncio.sleep(DRAIN_EVERY_S)
                 self._drain(builder, live)
+                if self._calibration_complete():
+                    break
         finally:
             stop.cancel()
             if done is not None:
@@ -287,6 +296,15 @@ class Recorder:
             self._say(text)
             self._publish_set_end(exercise, side, title, result, text)
         return rec
+
+    def _calibration_complete(self) -> bool:
+        """All three phases good and the runner still for CALIBRATION_TAIL_S more."""
+        cal = self._cal_live
+        if not self.auto_end_calibration or cal is None or not cal.progress.done:
+            return False
+        if cal.done_at_s is None or cal.last_time_s is None:
+            return False
+        return cal.last_time_s - cal.done_at_s >= CALIBRATION_TAIL_S
 
     def _analyse_set(self, session: Session):
         """The set just saved, analysed offline as the report will (with the

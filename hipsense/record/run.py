@@ -114,7 +114,7 @@ async def _record(args: RecordArgs) -> Session:
     coach = await _start_coach(args, ui, driver.clock) if args.coach else None
     recorder = Recorder(driver, args.out, ui, wearer=wearer_hook, metadata=metadata,
                         observers=[coach.publish] if coach else None,
-                        countdown_s=countdown_s)
+                        countdown_s=countdown_s, auto_end_calibration=not args.unattended)
     loop = asyncio.get_running_loop()
     try:
         loop.add_signal_handler(signal.SIGINT, recorder.interrupt)

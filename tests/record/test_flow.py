@@ -127,3 +127,26 @@ def test_the_virtual_runner_does_the_planned_sets_in_any_order():
     np.testing.assert_array_equal(squat.acc_g, planned["single_leg_squat"].acc_g)
     again = wearer.perform("single_leg_squat", "left", squat.time_s[-1], realtime=False)
     assert len(again) > 100 and not np.array_equal(again.acc_g[:100], squat.acc_g[:100])
+
+
+def test_the_calibration_ends_by_itself_once_its_phases_are_good(tmp_path):
+    """Attended, the runner need not come back to the keyboard: the calibration
+    ends 1 s after its last phase is good (the wearer here never says done)."""
+    ui = RunnerUI([("clamshell", "left")], set_s=20, wait_s=0)
+
+    async def go():
+        sensor = virtual_sensor(["clamshell"], seed=1, speed=SPEED)
+        driver = await connect_virtual(sensor)
+
+        def hook(exercise: str, side: str):
+            sensor.wearer_does(exercise, side)
+            return asyncio.Event().wait() if exercise == "calibration" else sensor.finished.wait()
+
+        recorder = Recorder(driver, tmp_path / "s", ui, wearer=hook, auto_end_calibration=True)
+        return await asyncio.wait_for(recorder.run(None), 30)
+
+    session = asyncio.run(go())
+    assert session.calibration is not None and len(session.sets) == 1
+    assert any(s.startswith("Calibration done") for s in ui.said)
+    # (without the auto-end the recorder would wait for the wearer for ever: the
+    # wait_for above would fail)
