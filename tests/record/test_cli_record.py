@@ -106,3 +106,17 @@ def test_the_page_serves_the_report_when_the_session_ends(tmp_path):
     event = asyncio.run(go())
     assert event["report"].endswith("report.html") and event["sets"] == 1
     assert seen["report"] == (200, "<html>the report</html>") and seen["no token"] == 403
+
+
+def test_a_port_in_use_is_one_line(tmp_path, capsys):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["record", "--unattended", "--port", str(port), "--out",
+                     str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"--port {port}: cannot listen on 127.0.0.1" in err[0]
+    assert not (tmp_path / "x").exists()
