@@ -355,8 +355,15 @@ class Recorder:
             self._publish(message_event(_plain(text)))
 
     def _publish(self, event: dict[str, Any]) -> None:
-        for observer in self.observers:
-            observer(event)
+        """Hand a coach message to every observer; one that fails is dropped
+        with a word (the page must never end a recording)."""
+        for observer in list(self.observers):
+            try:
+                observer(event)
+            except Exception as exc:
+                self.observers.remove(observer)
+                self.ui.say(f"The coach page stopped ({type(exc).__name__}: {exc}); the "
+                            "recording goes on in the terminal.")
 
     def _drain(self, builder: RecordingBuilder, live: LiveSet | None) -> None:
         assert self._log is not None and self._decoder is not None
@@ -376,7 +383,10 @@ class Recorder:
                           f"({type(exc).__name__}); they are kept in the raw log.")
             self._take(builder, live, samples)
             if self._cal_live is not None and len(samples):
-                self._cal_live.feed(samples.time_s, samples.acc_g, samples.gyr_dps)
+                try:  # guidance only: it must not end the calibration
+                    self._cal_live.feed(samples.time_s, samples.acc_g, samples.gyr_dps)
+                except Exception:
+                    self._cal_live = None
         self._log.flush_if_due()
         link = {**self._link, "lost_packets": builder.lost_packets,
                 "bad_notifications": builder.bad_notifications, "samples": len(builder)}

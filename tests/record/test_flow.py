@@ -150,3 +150,28 @@ def test_the_calibration_ends_by_itself_once_its_phases_are_good(tmp_path):
     assert any(s.startswith("Calibration done") for s in ui.said)
     # (without the auto-end the recorder would wait for the wearer for ever: the
     # wait_for above would fail)
+
+
+def test_a_failing_coach_never_ends_the_recording(tmp_path):
+    calls = []
+
+    def broken(event):
+        calls.append(event["type"])
+        raise ValueError("out of range float values are not JSON compliant")
+
+    async def go():
+        sensor = virtual_sensor(["hip_bridge"], seed=2)
+        driver = await connect_virtual(sensor)
+
+        def hook(exercise: str, side: str):
+            sensor.wearer_does(exercise, side)
+            return sensor.finished.wait()
+
+        ui = RunnerUI([("hip_bridge", "both")], set_s=1e9, wait_s=0)
+        session = await Recorder(driver, tmp_path / "s", ui, wearer=hook,
+                                 observers=[broken]).run(None)
+        return session, ui
+
+    session, ui = asyncio.run(go())
+    assert len(calls) == 1 and len(session.sets) == 1 and session.calibration is not None
+    assert any("The coach page stopped (ValueError" in s for s in ui.said)
