@@ -336,12 +336,13 @@ class VirtualSensor:
             # the sequence numbers go on from the last packet produced
             self._seq_base = self.next_seq()
             self._packets = None
+        started_s = self.now_s()
         if self._packets is None or self._pos >= len(self._packets.number):
             activity = self._next_activity or self.wearer.next_planned
             if activity is None:
                 raise CommandError(Result.INVALID_STATE, "the virtual wearer has nothing to do")
             self._next_activity = None
-            rec = self.wearer.perform(*activity, self.now_s(),
+            rec = self.wearer.perform(*activity, started_s,
                                       realtime=not math.isinf(self.speed))
             self._packets = packetise(rec, self.acc_g_per_lsb, self.gyr_dps_per_lsb,
                                       self.samples_per_packet)
@@ -349,9 +350,11 @@ class VirtualSensor:
             self.finished.clear()
         self._set_clock(self.now_s())
         # what the wearer did while the sensor was not streaming is not sent (so
-        # the START result names the first packet this stream produces)
+        # the START result names the first packet this stream produces); judged at
+        # the START, not after the time simulating and packetising took (at 200x
+        # real time, 5 ms of a busy host are 1 s of the set)
         p = self._packets
-        while self._pos < len(p.number) and p.t0_us[self._pos] / 1e6 < self.now_s() - 1e-3:
+        while self._pos < len(p.number) and p.t0_us[self._pos] / 1e6 < started_s - 1e-3:
             self._undelivered(self._pos)
             self._advance()
         self.streaming = True
