@@ -197,6 +197,7 @@ function onSetEnd(m) {
 }
 
 function onCalibration(m) {
+  if (m.current === 0 && m.phases[0].state === "now") state.calGood = [];  // a new attempt
   $("title").textContent = "Calibration";
   const box = $("phases");
   box.textContent = "";
