@@ -29,6 +29,17 @@ def _exercise_list(text: str) -> list[str]:
     return ids
 
 
+def _form_faults(text: str) -> tuple[str, ...]:
+    from hipsense.virtual import FORM_FAULTS
+
+    names = tuple(n.strip().replace("-", "_") for n in text.split(",") if n.strip())
+    for n in names:
+        if n not in FORM_FAULTS:
+            raise argparse.ArgumentTypeError(
+                f"unknown fault {n!r} (expected one of {', '.join(FORM_FAULTS)})")
+    return names
+
+
 def _fraction(text: str) -> float:
     try:
         value = float(text)
@@ -99,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Connect to a hipsense sensor, guide the calibration and each set with "
                     "live feedback, and write the session folder (plus a raw packet log "
                     "that `hipsense recover` can rebuild it from after a crash).")
-    rec.add_argument("--out", type=Path, required=True, help="new session folder")
+    rec.add_argument("--out", type=Path, default=None,
+                     help="new session folder (default: a new dated folder under the "
+                          "sessions folder in the user's data directory)")
     rec.add_argument("--sensor", default="auto",
                      metavar="auto|virtual|hipsense|polar|witmotion|ADDRESS",
                      help="which sensor: the nearest one hipsense can use, or the virtual one "
@@ -119,11 +132,31 @@ def build_parser() -> argparse.ArgumentParser:
                           "as possible with --unattended)")
     rec.add_argument("--packet-loss", type=_fraction, default=0.0,
                      help="virtual sensor: fraction of packets the simulated radio loses")
+    rec.add_argument("--virtual-faults", type=_form_faults, default=(),
+                     metavar="drop,rollback,lift,obliquity,short_hold",
+                     help="virtual sensor: faults of form the simulated runner makes, so the "
+                          "cues fire (drop: squats and knee drives 8 deg; rollback: "
+                          "clamshells; lift: prone hip extensions; obliquity: bridges; "
+                          "short_hold: stretches held 18 s)")
     rec.add_argument("--db", type=Path, default=None, help=_DB_HELP)
     rec.add_argument("--no-import", action="store_true",
                      help="do not add the session to the history database")
     rec.add_argument("--bell", action="store_true",
                      help="ring the terminal bell when a rep crosses its flag threshold")
+    rec.add_argument("--no-browser", action="store_true",
+                     help="do not open the coach page in the browser (its address is "
+                          "printed; --unattended never opens it)")
+    rec.add_argument("--quiet", action="store_true",
+                     help="the coach page does not speak (rep counts, cues, set complete) "
+                          "nor chime")
+    rec.add_argument("--lan", action="store_true",
+                     help="serve the coach page to the local network (a phone or tablet), "
+                          "with a random token in its address, printed and shown as a QR "
+                          "code; by default it listens on this computer only")
+    rec.add_argument("--port", type=int, default=0,
+                     help="the coach page's TCP port (default: a free one)")
+    rec.add_argument("--no-coach", action="store_true",
+                     help="no coach page: the terminal view only")
     rec.set_defaults(func=_cmd_record)
 
     vs = sub.add_parser(
@@ -331,34 +364,50 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _cmd_record(args: argparse.Namespace) -> int:
-    from hipsense.io.output import prepare_session_folder
+    from hipsense.io.output import default_sessions_dir, new_session_folder, \
+        prepare_session_folder
     from hipsense.record.run import RecordArgs, record
 
-    prepare_session_folder(args.out, args.force, replace=True)
     if args.speed is not None and args.speed <= 0:
         raise HipsenseError("--speed must be above 0")
-    recorded = record(RecordArgs(out=args.out, sensor=args.sensor, seed=args.seed,
-                                 unattended=args.unattended, speed=args.speed,
-                                 exercises=args.exercises, packet_loss=args.packet_loss,
-                                 bell=args.bell))
-    if not recorded.sets:
+    if not 0 <= args.port <= 65535:
+        raise HipsenseError(f"--port must be 0-65535, not {args.port}")
+    out = args.out if args.out is not None else new_session_folder(default_sessions_dir())
+    prepare_session_folder(out, args.force, replace=True)
+
+    def finish(session) -> Path | None:
+        """The session as saved: analysed once, printed, added to the history, and
+        its report written; returns the report's path."""
         from rich.console import Console
 
-        Console().print(f"{shown(args.out)}: no sets recorded (the raw log is kept).")
-        return EXIT_OK
-    from hipsense.analysis import analyze
-    from hipsense.io import read_session
-    from hipsense.report.table import print_session
+        if not session.sets:
+            Console().print(f"{shown(out)}: no sets recorded (the raw log is kept).")
+            return None
+        from hipsense.analysis import analyze
+        from hipsense.io import read_session
+        from hipsense.report.html import write_session_report
+        from hipsense.report.table import print_session
 
-    session = read_session(args.out)  # analysed as saved, once
-    result = analyze(session)
-    print_session(result, str(args.out))
-    if not args.no_import:
-        from hipsense.history.store import default_db_path, import_session, open_db
+        saved = read_session(out)  # analysed as saved, once
+        result = analyze(saved)
+        print_session(result, str(out))
+        if not args.no_import:
+            from hipsense.history.store import default_db_path, import_session, open_db
 
-        db = args.db or default_db_path()
-        done = import_session(open_db(db), session, result)
-        print(f"{args.out}: {'added to' if done.new else 'already in'} the history ({db})")
+            db = args.db or default_db_path()
+            done = import_session(open_db(db), saved, result)
+            print(f"{out}: {'added to' if done.new else 'already in'} the history ({db})")
+        report = write_session_report(result, saved, out / "report.html")
+        print(f"{out}: session report {report}")
+        return report
+
+    record(RecordArgs(out=out, sensor=args.sensor, seed=args.seed,
+                      unattended=args.unattended, speed=args.speed,
+                      exercises=args.exercises, packet_loss=args.packet_loss,
+                      virtual_faults=args.virtual_faults,
+                      bell=args.bell, coach=not args.no_coach,
+                      browser=not args.no_browser, quiet=args.quiet, lan=args.lan,
+                      port=args.port, on_session_end=finish))
     return EXIT_OK
 
 

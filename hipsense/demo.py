@@ -52,7 +52,7 @@ def run_demo(out: Path | None = None, seed: int = 7) -> dict[str, Path]:
     session_dir = root / "session"
     prepare_session_folder(session_dir, force=False)
     console.print("Recording a session from the virtual sensor (time-compressed)...")
-    record(RecordArgs(out=session_dir, unattended=True, seed=seed))
+    record(RecordArgs(out=session_dir, unattended=True, seed=seed, coach=False))
     conn = open_db(db_path)
     for week in weeks:
         import_folder(conn, week)

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import shutil
+import datetime
 from pathlib import Path
 
 from hipsense.consts import SESSION_FILE
@@ -47,3 +48,28 @@ def prepare_session_folder(folder: Path, force: bool, *, replace: bool = False) 
         raise HipsenseError(f"{folder}: not a hipsense session folder; --force only replaces "
                             "sessions")
     shutil.rmtree(folder)
+
+
+def default_sessions_dir() -> Path:
+    """``$HIPSENSE_SESSIONS``, else ``sessions`` in the user's data directory
+    (platformdirs: ``~/.local/share/hipsense/sessions`` on Linux)."""
+    import os
+
+    env = os.environ.get("HIPSENSE_SESSIONS")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("hipsense", appauthor=False)) / "sessions"
+
+
+def new_session_folder(root: Path, now: datetime.datetime | None = None) -> Path:
+    """A new folder name under ``root`` for a session recorded now (local time,
+    ``2026-12-07_2315``; ``_2``, ``_3`` ... when taken). Not created."""
+
+    now = now or datetime.datetime.now()
+    base = now.strftime("%Y-%m-%d_%H%M")
+    folder, k = root / base, 2
+    while folder.exists():
+        folder, k = root / f"{base}_{k}", k + 1
+    return folder
