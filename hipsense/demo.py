@@ -28,13 +28,14 @@ def _sample_weeks() -> list[Path]:
 
 def run_demo(out: Path | None = None, seed: int = 7) -> dict[str, Path]:
     from hipsense.analysis import analyze
-    from hipsense.history.store import import_folder, import_session, open_db
+    from hipsense.history.store import import_folder, import_session, open_db, previous_session
     from hipsense.io import read_session
     from hipsense.io.output import prepare_session_folder
     from hipsense.io.private import make_private_dir
     from hipsense.io.session import write_text
     from hipsense.record.run import RecordArgs, record
     from hipsense.report.html import write_session_report
+    from hipsense.report.summary import Previous
     from hipsense.report.trends import trends_report
 
     console = Console()
@@ -59,9 +60,12 @@ def run_demo(out: Path | None = None, seed: int = 7) -> dict[str, Path]:
     session = read_session(session_dir)  # analysed as saved, once
     result = analyze(session)
     import_session(conn, session, result)
-    report = write_session_report(result, session, session_dir / "report.html")
+    found = previous_session(conn, session.metadata.get("started_at"),
+                             session.metadata.get("athlete"))
+    report = write_session_report(result, session, session_dir / "report.html",
+                                  previous=None if found is None else Previous(*found))
     trends = root / "trends.html"
-    write_text(trends_report(conn), trends)
+    write_text(trends_report(conn, athlete=session.metadata.get("athlete")), trends)
     conn.close()
     return {"session": session_dir, "session report": report, "trends report": trends,
             "history": db_path}
