@@ -72,13 +72,19 @@ def threshold_zone(ax, threshold: float, *, both_signs: bool = False, label: str
     ax.set_ylim(lo, hi)
     ax.axhspan(threshold, hi, color=ZONE_COLOUR, alpha=0.6, lw=0, gid="flag-zone", zorder=0)
     ax.axhline(threshold, color=FLAG_COLOUR, ls="--", lw=1, gid="threshold")
-    ax.annotate(f"{label} {threshold:g}", (1.0, threshold), xycoords=("axes fraction", "data"),
-                xytext=(-2, 2), textcoords="offset points", ha="right", va="bottom",
-                fontsize=FONT_PT, color=FLAG_COLOUR, gid="threshold-label")
+    edge_label(ax, f"{label}\n{threshold:g}", threshold, FLAG_COLOUR, "threshold-label")
     if both_signs:
         ax.axhspan(lo, -threshold, color=ZONE_COLOUR, alpha=0.6, lw=0,
                    gid="flag-zone-negative", zorder=0)
         ax.axhline(-threshold, color=FLAG_COLOUR, ls="--", lw=1)
+
+
+def edge_label(ax, text: str, y: float, colour: str, gid: str) -> None:
+    """``text`` beside the plot's right edge at height ``y`` (outside the plot
+    area, so it never covers data)."""
+    ax.annotate(text, (1.0, y), xycoords=("axes fraction", "data"), xytext=(3, 0),
+                textcoords="offset points", ha="left", va="center", fontsize=FONT_PT,
+                color=colour, gid=gid, annotation_clip=False, linespacing=1.0)
 
 
 def envelope(t: np.ndarray, y: np.ndarray, max_points: int = MAX_LINE_POINTS

@@ -59,6 +59,7 @@ figcaption { break-before: avoid; }
 .values { font-size: 1.1rem; font-weight: 600; }
 .figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 26rem), 1fr));
            gap: 0 1rem; }
+@media (max-width: 40rem) { body { padding: 0.75rem; } }
 @media print {
   body { max-width: none; padding: 0; font-size: 10.5pt; }
   .cards { grid-template-columns: 1fr 1fr; }

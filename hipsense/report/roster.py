@@ -148,8 +148,8 @@ def roster_rows(conn: sqlite3.Connection, today: dt.date) -> list[RosterRow]:
     return rows
 
 
-def sparkline(values: tuple[float, ...], threshold: float | None, width: int = 120,
-              height: int = 32) -> str:
+def sparkline(values: tuple[float, ...], threshold: float | None, width: int = 160,
+              height: int = 40) -> str:
     """A small SVG (as a data URI) of ``values`` with the threshold dashed."""
     import base64
 

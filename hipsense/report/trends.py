@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 from hipsense.exercises import CADENCE, EXERCISES, PROGRAMME_ORDER, metric_label
 from hipsense.history.store import database_faults
 from hipsense.report.figures import (
-    FONT_PT, LEFT_COLOUR, RIGHT_COLOUR, TARGET_COLOUR, axis_label, legend_above,
-    new_figure, style_axes, threshold_zone, to_svg_data_uri,
+    LEFT_COLOUR, RIGHT_COLOUR, TARGET_COLOUR, axis_label, legend_above,
+    edge_label, new_figure, style_axes, threshold_zone, to_svg_data_uri,
 )
 from hipsense.report.html import escape, page
 from hipsense.report.summary import DURATION, STEADY_DEG, STEADY_S, better_direction
@@ -165,14 +165,13 @@ def exercise_figure(ex_id: str, table: pd.DataFrame, metric: str | None = None) 
         lo, hi = ax.get_ylim()
         ax.set_ylim(min(lo, target * 0.6), max(hi, target * 1.1))
         ax.axhline(target, color=TARGET_COLOUR, ls="--", lw=1, gid="target")
-        ax.annotate(f"target {target:g} s", (1.0, target), xycoords=("axes fraction", "data"),
-                    xytext=(-2, 2), textcoords="offset points", ha="right", va="bottom",
-                    fontsize=FONT_PT, color=TARGET_COLOUR, gid="target-label")
+        edge_label(ax, f"target\n{target:g} s", target, TARGET_COLOUR, "target-label")
     else:
         rule = next((r for r in ex.flag_rules if r.metric == metric), None)
         if rule is not None:
             threshold_zone(ax, rule.threshold_deg)
     ax.set_ylabel(axis_label(metric, "s" if metric == DURATION else "deg"))
+    _date_ticks(ax, table[table.exercise == ex_id].date.dt.tz_localize(None))
     ax.xaxis.set_major_formatter(_date_format())
     for label in ax.get_xticklabels():
         label.set_rotation(30)
@@ -185,6 +184,20 @@ def _date_format():
     from matplotlib.dates import DateFormatter
 
     return DateFormatter("%d %b")
+
+
+#: Up to this many sessions, each one's date is a tick.
+MAX_DATE_TICKS = 8
+
+
+def _date_ticks(ax, dates: pd.Series) -> None:
+    from matplotlib.dates import AutoDateLocator
+
+    unique = sorted(set(dates))
+    if len(unique) <= MAX_DATE_TICKS:
+        ax.set_xticks(unique)
+    else:
+        ax.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=MAX_DATE_TICKS))
 
 
 def adherence(dates: list[dt.date]) -> list[tuple[str, int, str]]:
