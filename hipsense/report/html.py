@@ -183,9 +183,9 @@ def summary_html(summary: Summary, since: str | None = None) -> list[str]:
 
 
 #: What the set figures show, said once above them.
-SET_CAPTION = ("Each figure: the set's main angle over time. Shaded blue: the reps (or the "
-               "hold); orange band: the flag zone, from the labelled limit to the edge; red "
-               "triangles: reps past the limit.")
+SET_CAPTION = ("Each figure: an angle of the set over time. Shaded blue: the reps (or the "
+               "hold); orange band: the flag zone, from the limit (labelled on the right) to "
+               "the edge of the plot; red triangles: reps past the limit.")
 
 
 def session_report(result: SessionResult, session: Session, *,
