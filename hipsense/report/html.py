@@ -61,8 +61,12 @@ figcaption { break-before: avoid; }
            gap: 0 1rem; }
 @media (max-width: 40rem) { body { padding: 0.75rem; } }
 @media print {
-  body { max-width: none; padding: 0; font-size: 10.5pt; }
-  .cards { grid-template-columns: 1fr 1fr; }
+  body { max-width: none; padding: 0; font-size: 9.5pt; line-height: 1.3; }
+  h1 { font-size: 15pt; } h2 { font-size: 12pt; margin-top: 0.9rem; }
+  h3 { font-size: 10.5pt; }
+  .cards { grid-template-columns: repeat(3, 1fr); gap: 0.4rem; }
+  .card { padding: 0.25rem 0.5rem; }
+  .values { font-size: 10.5pt; }
   .figures { grid-template-columns: 1fr 1fr; }
   #details { break-before: page; }
 }
@@ -182,6 +186,16 @@ def summary_html(summary: Summary, since: str | None = None) -> list[str]:
     return body
 
 
+def figure_section(heading: str, blocks: list[str], per_row: int = 2) -> list[str]:
+    """A heading and its figure blocks in a grid, the heading kept on one page
+    with the first row (a heading never ends a page on its own)."""
+    first, rest = blocks[:per_row], blocks[per_row:]
+    out = [f"<div class=\"keep\">{heading}<div class=\"figures\">{''.join(first)}</div></div>"]
+    if rest:
+        out.append(f"<div class=\"figures\">{''.join(rest)}</div>")
+    return out
+
+
 #: What the set figures show, said once above them.
 SET_CAPTION = ("Each figure: an angle of the set over time. Shaded blue: the reps (or the "
                "hold); orange band: the flag zone, from the limit (labelled on the right) to "
@@ -217,12 +231,11 @@ def session_report(result: SessionResult, session: Session, *,
         body += [f"<li class=\"info\">{escape(x)}</li>" for x in summary.others]
         body.append("</ul>")
 
-    body += ["<h3>What you did</h3>", "<table><tr><th>exercise</th><th>done</th>"
-             "<th>prescribed</th><th></th></tr>", *_prescription_rows(result),
-             "</table>"]
+    body += ["<h3>What you did</h3>", "<table><thead><tr><th>exercise</th><th>done</th>"
+             "<th>prescribed</th><th></th></tr></thead><tbody>", *_prescription_rows(result),
+             "</tbody></table>"]
 
-    body.append(f"<h2>Each set</h2><p class=\"muted\">{escape(SET_CAPTION)}</p>"
-                "<div class=\"figures\">")
+    blocks = []
     for s in result.sets:
         ex = EXERCISES[s.exercise]
         medians = ", ".join(f"{metric_label(k)} {v:.1f} deg" for k, v in s.medians.items()
@@ -233,14 +246,15 @@ def session_report(result: SessionResult, session: Session, *,
                                          if sig.name != ex.primary_metric
                                          and sig.better in ("lower", "higher")]
         for metric in figures:
-            body.append(f"<div class=\"keep\"><h3>{escape(_set_title(s))}"
+            blocks.append(f"<div class=\"keep\"><h3>{escape(_set_title(s))}"
                         + ("" if metric == ex.primary_metric else
                            f": {escape(metric_label(metric))}")
                         + f"</h3><p>{escape(count)}; median per rep: {escape(medians or '-')}</p>"
                         f"<figure><img alt=\"{escape(_set_title(s))}: "
                         f"{escape(metric_label(metric))} over time\" "
                         f"src=\"{to_svg_data_uri(set_figure(s, metric))}\"></figure></div>")
-    body.append("</div>")
+    body += figure_section(f"<h2>Each set</h2><p class=\"muted\">{escape(SET_CAPTION)}</p>",
+                           blocks)
 
     pairs = []
     for ex_id in PROGRAMME_ORDER:
@@ -249,27 +263,25 @@ def session_report(result: SessionResult, session: Session, *,
         if left and right:
             pairs.append((ex_id, left[0], right[0]))
     if pairs:
-        body.append("<h2>Left and right, rep by rep</h2><div class=\"figures\">")
-        for ex_id, left, right in pairs:
-            body.append(f"<div class=\"keep\"><h3>{escape(EXERCISES[ex_id].name)}</h3>"
-                        f"<figure><img alt=\"{escape(EXERCISES[ex_id].name)}: left and "
-                        f"right\" src=\"{to_svg_data_uri(left_right_figure(ex_id, left, right))}"
-                        "\"></figure></div>")
-        body.append("</div>")
+        blocks = [f"<div class=\"keep\"><h3>{escape(EXERCISES[ex_id].name)}</h3>"
+                  f"<figure><img alt=\"{escape(EXERCISES[ex_id].name)}: left and "
+                  f"right\" src=\"{to_svg_data_uri(left_right_figure(ex_id, left, right))}"
+                  "\"></figure></div>" for ex_id, left, right in pairs]
+        body += figure_section("<h2>Left and right, rep by rep</h2>", blocks)
 
     body.append("<h2>Data quality</h2>")
     cal = result.calibration
     body.append("<p>" + ("Calibration: usable." if cal.get("ok") else
                          f"Calibration: {escape(cal.get('problem') or 'none recorded')}.") + "</p>")
-    body.append("<table><tr><th>set</th><th>samples</th><th>rate Hz</th><th>lost</th>"
-                "<th>notes</th></tr>")
+    body.append("<table><thead><tr><th>set</th><th>samples</th><th>rate Hz</th><th>lost</th>"
+                "<th>notes</th></tr></thead><tbody>")
     for s in result.sets:
         q = s.quality
         notes = "; ".join(f.message for f in s.flags if f.code == "data_quality") or "-"
         body.append(f"<tr><td>{escape(s.file)}</td><td>{q.get('samples', '-')}</td>"
                     f"<td>{q.get('rate_hz', '-')}</td><td>{q.get('lost_samples', '-')}</td>"
                     f"<td>{escape(notes)}</td></tr>")
-    body.append("</table></section>")
+    body.append("</tbody></table></section>")
     return page(title, body, paper)
 
 

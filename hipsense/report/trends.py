@@ -18,7 +18,7 @@ from hipsense.report.figures import (
     LEFT_COLOUR, RIGHT_COLOUR, TARGET_COLOUR, axis_label, legend_above,
     edge_label, new_figure, style_axes, threshold_zone, to_svg_data_uri,
 )
-from hipsense.report.html import escape, page
+from hipsense.report.html import escape, figure_section, page
 from hipsense.report.summary import DURATION, STEADY_DEG, STEADY_S, better_direction
 
 SIDE_COLOURS = {"left": LEFT_COLOUR, "right": RIGHT_COLOUR, "both": "#555555"}
@@ -258,14 +258,11 @@ def trends_report(conn: sqlite3.Connection, exercises: list[str] | None = None,
     on_track = sum(CADENCE.met(w, n) for w, (_, n, _) in enumerate(rows))
     body.append(f"<p>Adherence: {on_track} of {len(rows)} weeks on track with the programme "
                 "(details below).</p></section>")
-    body.append("<section id=\"details\"><h2>Per exercise</h2><p class=\"muted\">Median per "
-                "session with the middle half of the reps (or holds); orange: the flag zone "
-                "from the labelled limit; green dashes: the hold's target.</p>"
-                "<div class=\"figures\">")
+    blocks = []
     for e in ids:
         ex = EXERCISES[e]
         if ex.kind == "hold" and e in set(holds.exercise):
-            body.append(_figure_block(f"{ex.name}: hold", f"{ex.name}: hold durations over "
+            blocks.append(_figure_block(f"{ex.name}: hold", f"{ex.name}: hold durations over "
                                       "the weeks", exercise_figure(e, holds, DURATION)))
         if e not in set(table.exercise):
             continue
@@ -277,21 +274,26 @@ def trends_report(conn: sqlite3.Connection, exercises: list[str] | None = None,
             note = (f"Asymmetry in the last session: "
                     f"{abs(last['right'] - last['left']):.1f} deg.")
         label = metric_label(ex.primary_metric)
-        body.append(_figure_block(f"{ex.name}: {label}", f"{ex.name} over the weeks",
+        blocks.append(_figure_block(f"{ex.name}: {label}", f"{ex.name} over the weeks",
                                   exercise_figure(e, table), note))
         for metric in EXTRA_METRICS.get(e, ()):
             extra = trend_table(conn, [e], athlete, metric)
             if not extra.empty:
-                body.append(_figure_block(f"{ex.name}: {metric_label(metric)}",
+                blocks.append(_figure_block(f"{ex.name}: {metric_label(metric)}",
                                           f"{ex.name}: {metric_label(metric)} over the weeks",
                                           exercise_figure(e, extra, metric)))
-    body.append("</div><h2>Adherence</h2><p class=\"muted\">The programme: once a week at "
+    body.append("<section id=\"details\">")
+    body += figure_section("<h2>Per exercise</h2><p class=\"muted\">Median per session with "
+                           "the middle half of the reps (or holds); orange: the flag zone from "
+                           "the limit (labelled on the right); green dashes: the hold's "
+                           "target.</p>", blocks)
+    body.append("<h2>Adherence</h2><p class=\"muted\">The programme: once a week at "
                 "first, building to 2-3 times a week, then at least once a week to "
-                "maintain.</p><table><tr><th>week of</th><th>sessions</th><th>aim</th>"
-                "<th></th></tr>")
+                "maintain.</p><table><thead><tr><th>week of</th><th>sessions</th><th>aim</th>"
+                "<th></th></tr></thead><tbody>")
     for w, (week, n, aim) in enumerate(rows):
         ok = CADENCE.met(w, n)
         body.append(f"<tr><td>{week}</td><td>{n}</td><td>{escape(aim)}</td><td class="
                     f"\"{'ok' if ok else 'short'}\">{'on track' if ok else 'fewer'}</td></tr>")
-    body.append("</table></section>")
+    body.append("</tbody></table></section>")
     return page(title, body, paper)
