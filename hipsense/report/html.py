@@ -61,12 +61,15 @@ figcaption { break-before: avoid; }
            gap: 0 1rem; }
 @media (max-width: 40rem) { body { padding: 0.75rem; } }
 @media print {
-  body { max-width: none; padding: 0; font-size: 9.5pt; line-height: 1.3; }
-  h1 { font-size: 15pt; } h2 { font-size: 12pt; margin-top: 0.9rem; }
-  h3 { font-size: 10.5pt; }
-  .cards { grid-template-columns: repeat(3, 1fr); gap: 0.4rem; }
-  .card { padding: 0.25rem 0.5rem; }
-  .values { font-size: 10.5pt; }
+  body { max-width: none; padding: 0; font-size: 9pt; line-height: 1.25; }
+  h1 { font-size: 14pt; margin: 0 0 0.2rem; } h2 { font-size: 11.5pt; margin: 0.7rem 0 0.3rem; }
+  h3 { font-size: 10pt; }
+  p { margin: 0.3rem 0; } ol, ul { margin: 0.3rem 0; }
+  .muted { font-size: 8.5pt; }
+  .cards { grid-template-columns: repeat(3, 1fr); gap: 0.3rem; }
+  .card { padding: 0.2rem 0.45rem; }
+  .card p { margin: 0.05rem 0; }
+  .values { font-size: 10pt; }
   .figures { grid-template-columns: 1fr 1fr; }
   #details { break-before: page; }
 }
