@@ -87,18 +87,25 @@ def _flag_words(code: str, exercise: str | None, side: str | None) -> str | None
 
 
 def open_flags(flags_json: str | None, comparisons_json: str | None) -> tuple[str, ...]:
-    """A session's threshold flags, short stretch holds and asymmetries in words."""
+    """A session's threshold flags and short stretch holds in words, and its
+    asymmetries where one side is worse and no side of that exercise is
+    already flagged (as the session report's priorities count them)."""
     out = []
+    flagged = set()
     for code, severity, exercise, side in json.loads(flags_json or "[]"):
         if code is None or severity == "info":
             continue
         words = _flag_words(code, exercise, side)
         if words is not None and words not in out:
             out.append(words)
+            flagged.add(exercise)
     for exercise, metric, _flag in json.loads(comparisons_json or "[]"):
-        if exercise in EXERCISES and metric != "rep_count":
-            label = "hold" if metric == "duration_s" else metric_label(metric)
-            out.append(f"{EXERCISES[exercise].name.lower()} {label} asymmetry")
+        if exercise not in EXERCISES or exercise in flagged or metric == "rep_count":
+            continue
+        if metric != "duration_s" and EXERCISES[exercise].signal(metric).better == "neither":
+            continue
+        label = "hold" if metric == "duration_s" else metric_label(metric)
+        out.append(f"{EXERCISES[exercise].name.lower()} {label} asymmetry")
     return tuple(out)
 
 

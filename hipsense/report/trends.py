@@ -118,7 +118,8 @@ def what_changed(ex_id: str, table: pd.DataFrame, metric: str | None = None) -> 
     verb = "fell" if change < 0 else "rose"
     word = better_direction(better, a, b, steady)
     sentence = (f"{who[0].upper() + who[1:]} {label} {verb} from {a:.1f} to {b:.1f} {unit} "
-                f"in {weeks:.0f} weeks" + (f" ({word})" if word != "steady" else "")
+                f"in {weeks:.0f} week{'' if round(weeks) == 1 else 's'}"
+                + (f" ({word})" if word != "steady" else "")
                 if abs(change) >= steady else
                 f"{who[0].upper() + who[1:]} {label} held steady at about {b:.1f} {unit}")
     last_session = t[t.session_id == t.session_id.iloc[t.date.argmax()]]
