@@ -122,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--db", type=Path, default=None, help=_DB_HELP)
     rec.add_argument("--no-import", action="store_true",
                      help="do not add the session to the history database")
+    rec.add_argument("--athlete", default=None, metavar="NAME",
+                     help="who is recorded (session.json's athlete; one history can hold "
+                          "several)")
     rec.add_argument("--bell", action="store_true",
                      help="ring the terminal bell when a rep crosses its flag threshold")
     rec.set_defaults(func=_cmd_record)
@@ -367,7 +370,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
     recorded = record(RecordArgs(out=args.out, sensor=args.sensor, seed=args.seed,
                                  unattended=args.unattended, speed=args.speed,
                                  exercises=args.exercises, packet_loss=args.packet_loss,
-                                 bell=args.bell))
+                                 bell=args.bell, athlete=args.athlete))
     if not recorded.sets:
         from rich.console import Console
 

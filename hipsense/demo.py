@@ -18,6 +18,8 @@ from hipsense.consts import SESSION_FILE
 from hipsense.errors import HipsenseError
 
 SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
+#: The sample runner's name in sample_data's session.json (the demo records as them).
+SAMPLE_ATHLETE = "sample runner"
 
 
 def _sample_weeks() -> list[Path]:
@@ -53,7 +55,7 @@ def run_demo(out: Path | None = None, seed: int = 7) -> dict[str, Path]:
     session_dir = root / "session"
     prepare_session_folder(session_dir, force=False)
     console.print("Recording a session from the virtual sensor (time-compressed)...")
-    record(RecordArgs(out=session_dir, unattended=True, seed=seed))
+    record(RecordArgs(out=session_dir, unattended=True, seed=seed, athlete=SAMPLE_ATHLETE))
     conn = open_db(db_path)
     for week in weeks:
         import_folder(conn, week)

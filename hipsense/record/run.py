@@ -26,6 +26,7 @@ class RecordArgs:
     packet_loss: float = 0.0
     bell: bool = False
     scan_s: float = 5.0
+    athlete: str | None = None    # session.json's athlete (kept in the raw log too)
 
 
 async def _virtual(args: RecordArgs):
@@ -90,6 +91,8 @@ async def _record(args: RecordArgs) -> Session:
     metadata = {}
     if driver is None:
         driver, wearer_hook, metadata = await _virtual(args)
+    if args.athlete:
+        metadata = {**metadata, "athlete": args.athlete}
     recorder = Recorder(driver, args.out, ui, wearer=wearer_hook, metadata=metadata)
     loop = asyncio.get_running_loop()
     try:
