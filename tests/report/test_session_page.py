@@ -155,3 +155,16 @@ def test_a_sample_session_report_is_written_outside_sample_data(tmp_path, monkey
         (own / f.name).write_bytes(f.read_bytes())
     assert main(["report", str(own)]) == 0
     assert (own / "report.html").is_file()
+
+
+def test_keep_it_up_is_said_in_green_only_for_a_clean_complete_session():
+    session = read_session(WEEKS[-1])
+    result = analyze_session(WEEKS[-1])
+    clean = copy.copy(result)
+    clean.sets = [dataclasses.replace(s, flags=[]) for s in result.sets]
+    clean.comparisons = [dataclasses.replace(c, flag=None) for c in result.comparisons]
+    page = session_report(clean, session)
+    assert re.search(r'<p class="status ok"><b>13/13 sets done\.</b> Nothing flagged: .*'
+                     r'Keep it up\.</p>', page)
+    assert 'class="alerts"' not in page and "Top priorities" not in page
+    assert session_report(result, session).count("Keep it up") == 0  # week 6: one asymmetry
