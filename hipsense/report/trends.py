@@ -12,7 +12,7 @@ import sqlite3
 import pandas as pd
 from matplotlib.figure import Figure
 
-from hipsense.exercises import CADENCE, EXERCISES, PROGRAMME_ORDER, metric_label
+from hipsense.exercises import CADENCE, EXERCISES, PROGRAMME_ORDER, THRESHOLDS, metric_label
 from hipsense.history.store import database_faults
 from hipsense.report.figures import (
     LEFT_COLOUR, RIGHT_COLOUR, TARGET_COLOUR, axis_label, legend_above,
@@ -148,6 +148,32 @@ def what_changed(ex_id: str, table: pd.DataFrame, metric: str | None = None) -> 
     return sentence + "."
 
 
+def still_open(table: pd.DataFrame, holds: pd.DataFrame) -> list[str]:
+    """What the latest session of each exercise still had past its limit (a
+    primary metric above its threshold, a stretch held under the short-hold
+    threshold), in words, in the programme's order."""
+    out = []
+    for ex_id in PROGRAMME_ORDER:
+        ex = EXERCISES[ex_id]
+        rule = ex.primary_rule
+        for t, kind in ((table, "metric"), (holds, "hold")):
+            t = t[t.exercise == ex_id]
+            if t.empty or (kind == "metric" and rule is None) or \
+                    (kind == "hold" and ex.kind != "hold"):
+                continue
+            last = t[t.date == t.date.max()]
+            for side, value in zip(last.side, last["median"]):
+                who = ex.name if side == "both" else f"{side} {ex.name[0].lower()}{ex.name[1:]}"
+                who = who[0].upper() + who[1:]
+                if kind == "metric" and value > rule.threshold_deg:
+                    out.append(f"{who}: {metric_label(rule.metric)} {value:.1f} deg "
+                               f"(limit {rule.threshold_deg:g})")
+                elif kind == "hold" and value < THRESHOLDS.short_hold_s:
+                    out.append(f"{who}: held {value:.0f} s (target "
+                               f"{ex.prescription.hold_s[1]:g})")
+    return out
+
+
 def exercise_figure(ex_id: str, table: pd.DataFrame, metric: str | None = None) -> Figure:
     """Medians with their quartile range per session and side, against the
     threshold (its flag zone to the plot's edge) or, for hold durations
@@ -248,7 +274,16 @@ def trends_report(conn: sqlite3.Connection, exercises: list[str] | None = None,
         body.append("<p>No reps in the history yet: record or import sessions first.</p>")
         return page(title, body, paper)
     ids = [e for e in PROGRAMME_ORDER if e in set(table.exercise) | set(holds.exercise)]
-    body.append("<section id=\"summary\"><h2>What changed</h2><ul>")
+    body.append("<section id=\"summary\">")
+    still = still_open(table, holds)
+    if still:
+        body.append("<p class=\"status\"><b>Still past the limit in the latest session:</b> "
+                    + escape("; ".join(still)) + ".</p>")
+    else:
+        body.append("<p class=\"status ok\"><b>In the latest session every exercise was "
+                    "within its limit</b> (and every stretch held at least "
+                    f"{THRESHOLDS.short_hold_s:g} s).</p>")
+    body.append("<h2>What changed</h2><ul>")
     for e in ids:
         if EXERCISES[e].kind == "hold" and e in set(holds.exercise):
             body.append(f"<li>{escape(what_changed(e, holds, DURATION))}</li>")

@@ -148,3 +148,22 @@ def test_the_trends_say_better_or_worse(history):
     assert len(lift) == 6 and lift["median"].between(20, 35).all()
     ax = exercise_figure("hip_bridge", lift, "bridge_lift_deg").axes[0]
     assert ax.get_ylabel() == "bridge lift (deg)\nhigher is better"
+
+
+def test_the_trends_open_with_what_is_still_past_its_limit(history, tmp_path):
+    from hipsense.report.trends import still_open, trends_report
+
+    table, holds = trend_table(history), hold_table(history)
+    first = table.date.min()
+    week1 = still_open(table[table.date == first], holds[holds.date == first])
+    assert week1 == ["Right clamshell: rollback 9.4 deg (limit 5)",
+                     "Hip bridge with band: obliquity 5.7 deg (limit 4)",
+                     "Right prone hip extension: lift 6.7 deg (limit 5)",
+                     "Right hip stretch (knee to chest): held 22 s (target 30)",
+                     "Right hip flexor stretch, foot on chair or sofa: held 21 s (target 30)",
+                     "Right hip flexor knee drive with loop band: drop 8.1 deg (limit 5)",
+                     "Right single-leg squat: drop 9.1 deg (limit 5)"]
+    assert still_open(table, holds) == []  # week 6: all within
+    page = trends_report(history)
+    i = page.index("In the latest session every exercise was within its limit")
+    assert i < page.index("What changed") < page.index("<img")
