@@ -170,9 +170,14 @@ def summary_html(summary: Summary, since: str | None = None) -> list[str]:
     if summary.keep_it_up:
         body.append(f"<p class=\"status ok\"><b>{status}.</b> Nothing flagged: the pelvis "
                     "stayed within every threshold on every set. Keep it up.</p>")
-    elif not summary.priorities:
+    elif not summary.priorities and summary.alerts:
         body.append(f"<p class=\"status\"><b>{status}.</b> Nothing flagged in the sets that "
                     "were measured; with the alerts above, that is not the whole picture.</p>")
+    elif not summary.priorities:
+        n = len(summary.others)
+        body.append(f"<p class=\"status\"><b>{status}.</b> Nothing past a limit; {n} "
+                    f"note{'s' if n != 1 else ''} in the details (a difference between the "
+                    "sides where neither way is better, or reps that varied).</p>")
     else:
         n = len(summary.priorities)
         body.append(f"<p class=\"status\"><b>{status}.</b> {n} thing{'s' if n != 1 else ''} "

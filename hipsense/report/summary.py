@@ -128,8 +128,10 @@ class Summary:
 
     @property
     def keep_it_up(self) -> bool:
-        """True only when nothing is flagged, nothing is missing and everything was measured."""
-        return not self.priorities and not self.alerts and self.sets_done == self.sets_expected
+        """True only when nothing is flagged (no priority and no note either),
+        nothing is missing and everything was measured."""
+        return (not self.priorities and not self.alerts and not self.others
+                and self.sets_done == self.sets_expected)
 
     @property
     def top(self) -> tuple[Priority, ...]:
@@ -224,7 +226,10 @@ def _verdict(ex: Exercise, sides: list[SideValue], what_over: str) -> tuple[str,
 
 
 def _changes(ex_id: str, metric: str, better: str, sides: list[SideValue],
-             previous: Previous | None, steady: float) -> tuple[Change, ...]:
+             previous: Previous | None, steady: float, target: float | None = None
+             ) -> tuple[Change, ...]:
+    """Per side, the value before and now and whether that is better; a hold
+    at or past its ``target`` both times is steady (31 s then 30 s is no worse)."""
     if previous is None:
         return ()
     out = []
@@ -234,8 +239,10 @@ def _changes(ex_id: str, metric: str, better: str, sides: list[SideValue],
             continue
         if better == "nearer_zero":
             before = abs(before)
-        out.append(Change(sv.side, before, sv.value,
-                          better_direction(better, before, sv.value, steady)))
+        a, b = before, sv.value
+        if target is not None:
+            a, b = min(a, target), min(b, target)
+        out.append(Change(sv.side, before, sv.value, better_direction(better, a, b, steady)))
     return tuple(out)
 
 
@@ -282,7 +289,8 @@ def exercise_cards(result: SessionResult, previous: Previous | None = None
         asym = asymmetry_words(comp) if comp is not None and comp.flag else None
         cards.append(Card(ex_id, ex.name, metric, label, unit, better, limit, limit_word,
                           tuple(sides), verdict, text, asym,
-                          _changes(ex_id, metric, better, sides, previous, steady),
+                          _changes(ex_id, metric, better, sides, previous, steady,
+                                   limit if ex.kind == "hold" else None),
                           tuple(extra)))
     return tuple(cards)
 
@@ -322,25 +330,35 @@ def priorities(result: SessionResult) -> tuple[Priority, ...]:
     covered = {(p.exercise, p.side) for p in out}
     extra_notes: dict[tuple[str, str], list[str]] = {}
     for c in result.comparisons:
-        if not c.flag or c.metric == "rep_count":
+        if not c.flag:
             continue
         words = asymmetry_words(c)
         worse = words.split(" ", 1)[0]
         ex = EXERCISES[c.exercise]
-        if c.metric != DURATION and ex.signal(c.metric).better == "neither":
+        if c.metric not in (DURATION, "rep_count") and ex.signal(c.metric).better == "neither":
             continue  # no side is worse: a detail, not a priority
         if (c.exercise, worse) in covered:
             extra_notes.setdefault((c.exercise, worse), []).append(words)
             continue
-        if c.metric == DURATION:
+        if c.metric in (DURATION, "rep_count"):
             fraction = c.difference / max(c.left, c.right)
             excess = (fraction - THRESHOLDS.asymmetry_fraction) / THRESHOLDS.asymmetry_fraction
         else:
             excess = (c.difference - THRESHOLDS.asymmetry_deg) / THRESHOLDS.asymmetry_deg
-        out.append(Priority(c.exercise, worse, f"{ex.name}: {words}",
-                            f"Work the {worse} side until it matches the other; "
-                            f"the sides may differ by up to {THRESHOLDS.asymmetry_deg:g} deg.",
-                            excess))
+        if c.metric == "rep_count":
+            p = ex.prescription
+            advice = (f"Do the same number of reps on each side ({p.reps[0]}-{p.reps[1]}); "
+                      f"you did {c.left:.0f} left and {c.right:.0f} right.")
+            title = f"{ex.name}: {words}"
+        elif c.metric == DURATION:
+            advice = (f"Hold each side for the same {ex.prescription.hold_s[1]:g} s; time "
+                      "both with a timer.")
+            title = f"{ex.name}: {words}"
+        else:
+            advice = (f"Work the {worse} side until it matches the other; the sides may "
+                      f"differ by up to {THRESHOLDS.asymmetry_deg:g} deg.")
+            title = f"{ex.name}: {words}"
+        out.append(Priority(c.exercise, worse, title, advice, excess))
         covered.add((c.exercise, worse))
     out = [Priority(p.exercise, p.side, p.title, p.advice, p.excess,
                     tuple(extra_notes.get((p.exercise, p.side), ()))) for p in out]

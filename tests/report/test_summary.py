@@ -160,3 +160,36 @@ def test_directions_in_words():
     assert asymmetry_words(c) == "right 3 reps fewer"
     c = Comparison("clamshell", "rep_count", 10.0, 11.0, 1.0, None)
     assert asymmetry_words(c) == "left 1 rep fewer"
+
+
+def test_uneven_rep_counts_are_a_priority_and_a_note_stops_keep_it_up(week6):
+    """The demo's session had everything within its limit but 11 left and 15
+    right knee drives and a squat tilt difference: it said "Keep it up"."""
+    clean = copy.copy(week6)
+    clean.sets = [dataclasses.replace(s, flags=[]) for s in week6.sets]
+    clean.comparisons = [dataclasses.replace(c, flag=None) for c in week6.comparisons]
+    counts = Comparison("knee_drive", "rep_count", 11.0, 15.0, 4.0, "left_right_asymmetry")
+    tilt = Comparison("single_leg_squat", "pelvic_tilt_deg", 25.1, 22.0, 3.1,
+                      "left_right_asymmetry")
+    clean.comparisons = [*clean.comparisons, counts]
+    [p] = priorities(clean)
+    assert p.title == "Hip flexor knee drive with loop band: left 4 reps fewer"
+    assert p.advice == ("Do the same number of reps on each side (10-15); you did 11 left "
+                        "and 15 right.")
+    assert round(p.excess, 2) == 0.78  # 4 of 15 is 27 %, against 15 %
+    assert not summarise(clean).keep_it_up
+    clean.comparisons = [*clean.comparisons[:-1], tilt]
+    summary = summarise(clean)
+    assert summary.priorities == ()  # neither way is better: not a priority...
+    assert summary.others == ("Single-leg squat: left tilted further forward by 3.1 deg "
+                              "(tilt: neither way is better).",)
+    assert not summary.keep_it_up  # ...but not "nothing flagged" either
+
+
+def test_a_hold_at_its_target_both_times_is_steady(week6):
+    cards = exercise_cards(week6, Previous("2026-11-02", {
+        ("hip_stretch", "left", "duration_s"): 33.0,
+        ("hip_stretch", "right", "duration_s"): 20.0}))
+    changes = {c.side: c.word for c in _card(cards, "hip_stretch").changes}
+    assert week6.sets[5].holds[0].duration_s >= 30.0
+    assert changes == {"left": "steady", "right": "better"}
