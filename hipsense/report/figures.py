@@ -196,10 +196,3 @@ def to_svg(fig: Figure) -> bytes:
 def to_svg_data_uri(fig: Figure) -> str:
     """The figure as an SVG data URI (a vector image: sharp at any width)."""
     return "data:image/svg+xml;base64," + base64.b64encode(to_svg(fig)).decode("ascii")
-
-
-def to_png_base64(fig: Figure) -> str:
-    """The figure as a PNG data URI."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
