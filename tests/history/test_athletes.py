@@ -202,3 +202,20 @@ def test_roster_of_an_empty_history(tmp_path):
     written = write_roster(conn, tmp_path / "roster.html", today=dt.date(2026, 12, 7))
     assert written == {}
     assert "No sessions in the history yet" in (tmp_path / "roster.html").read_text()
+
+
+def test_roster_and_athlete_options_on_a_damaged_database_are_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_bytes(b"this is not a database" * 100)
+    for command in (["roster", "-o", str(tmp_path / "r.html")],
+                    ["trends", "--athlete", "Ada", "-o", str(tmp_path / "t.html")],
+                    ["history", "--athlete", "Ada"]):
+        capsys.readouterr()
+        assert main([*command, "--db", str(bad)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(f"hipsense: error: {bad}: "), err
+    assert main(["roster", "--db", str(tmp_path / "h.sqlite3"), "-o",
+                 str(tmp_path / "missing" / "r.html")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"hipsense: error: {tmp_path / 'missing' / 'r.html'}: folder "
+                   f"{tmp_path / 'missing'} does not exist"]
