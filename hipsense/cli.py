@@ -422,8 +422,8 @@ def _print_next_steps(paths: dict[str, Path], db: Path | None) -> None:
     for what, path in paths.items():
         console.print(f"  {what:>15}: {shown(Path(path).resolve().as_uri())}")
     if db is not None:
-        console.print(f"Next: hipsense trends --db {shown(db)} -o trends.html  (the weeks so "
-                      "far); hipsense roster for every athlete.")
+        console.print(f"Next: hipsense trends --db {shown(db)} -o trends.html (the weeks so "
+                      f"far), or hipsense roster --db {shown(db)} (every athlete).")
 
 
 def _cmd_virtual_sensor(args: argparse.Namespace) -> int:
