@@ -19,7 +19,10 @@ from hipsense.report.figures import (
     edge_label, new_figure, style_axes, threshold_zone, to_svg_data_uri,
 )
 from hipsense.report.html import escape, figure_section, page
-from hipsense.report.summary import DURATION, STEADY_DEG, STEADY_S, better_direction
+from hipsense.analysis.results import Comparison
+from hipsense.report.summary import (
+    DURATION, STEADY_DEG, STEADY_S, asymmetry_words, better_direction,
+)
 
 SIDE_COLOURS = {"left": LEFT_COLOUR, "right": RIGHT_COLOUR, "both": "#555555"}
 
@@ -307,8 +310,9 @@ def trends_report(conn: sqlite3.Connection, exercises: list[str] | None = None,
         note = ""
         if {"left", "right"} <= set(pivot.columns) and not pivot.dropna().empty:
             last = pivot.dropna().iloc[-1]
-            note = (f"Asymmetry in the last session: "
-                    f"{abs(last['right'] - last['left']):.1f} deg.")
+            note = "In the last session: " + asymmetry_words(Comparison(
+                e, ex.primary_metric, float(last["left"]), float(last["right"]),
+                abs(float(last["right"] - last["left"])), None)) + "."
         label = metric_label(ex.primary_metric)
         blocks.append(_figure_block(f"{ex.name}: {label}", f"{ex.name} over the weeks",
                                   exercise_figure(e, table), note))

@@ -167,3 +167,11 @@ def test_the_trends_open_with_what_is_still_past_its_limit(history, tmp_path):
     page = trends_report(history)
     i = page.index("In the latest session every exercise was within its limit")
     assert i < page.index("What changed") < page.index("<img")
+    # each figure's note says which side is worse, not a bare difference
+    last = table[table.date == table.date.max()]
+    squat = dict(zip(last[last.exercise == "single_leg_squat"].side,
+                     last[last.exercise == "single_leg_squat"]["median"]))
+    worse = "right" if squat["right"] > squat["left"] else "left"
+    assert (f"In the last session: {worse} worse by "
+            f"{abs(squat['right'] - squat['left']):.1f} deg (drop).") in page
+    assert "Asymmetry in the last session" not in page
