@@ -152,28 +152,37 @@ def what_changed(ex_id: str, table: pd.DataFrame, metric: str | None = None) -> 
 
 
 def still_open(table: pd.DataFrame, holds: pd.DataFrame) -> list[str]:
-    """What the latest session of each exercise still had past its limit (a
-    primary metric above its threshold, a stretch held under the short-hold
-    threshold), in words, in the programme's order."""
+    """What the latest session of each exercise still had to work on, in words,
+    in the programme's order: a primary metric above its threshold, a stretch
+    held under the short-hold threshold, and (when neither side is already
+    listed) sides apart by more than the asymmetry threshold with one worse."""
     out = []
     for ex_id in PROGRAMME_ORDER:
         ex = EXERCISES[ex_id]
         rule = ex.primary_rule
-        for t, kind in ((table, "metric"), (holds, "hold")):
+        listed = False
+        for t, kind in ((holds, "hold"), (table, "metric")):
             t = t[t.exercise == ex_id]
-            if t.empty or (kind == "metric" and rule is None) or \
-                    (kind == "hold" and ex.kind != "hold"):
+            if t.empty or (kind == "hold" and ex.kind != "hold"):
                 continue
             last = t[t.date == t.date.max()]
-            for side, value in zip(last.side, last["median"]):
+            by_side = dict(zip(last.side, last["median"]))
+            for side, value in by_side.items():
                 who = ex.name if side == "both" else f"{side} {ex.name[0].lower()}{ex.name[1:]}"
                 who = who[0].upper() + who[1:]
-                if kind == "metric" and value > rule.threshold_deg:
+                if kind == "metric" and rule is not None and value > rule.threshold_deg:
                     out.append(f"{who}: {metric_label(rule.metric)} {value:.1f} deg "
                                f"(limit {rule.threshold_deg:g})")
+                    listed = True
                 elif kind == "hold" and value < THRESHOLDS.short_hold_s:
                     out.append(f"{who}: held {value:.0f} s (target "
                                f"{ex.prescription.hold_s[1]:g})")
+                    listed = True
+            if kind == "metric" and not listed and {"left", "right"} <= set(by_side) and \
+                    abs(by_side["right"] - by_side["left"]) > THRESHOLDS.asymmetry_deg:
+                out.append(f"{ex.name}: " + asymmetry_words(Comparison(
+                    ex_id, ex.primary_metric, float(by_side["left"]), float(by_side["right"]),
+                    abs(float(by_side["right"] - by_side["left"])), None)))
     return out
 
 
@@ -280,12 +289,13 @@ def trends_report(conn: sqlite3.Connection, exercises: list[str] | None = None,
     body.append("<section id=\"summary\">")
     still = still_open(table, holds)
     if still:
-        body.append("<p class=\"status\"><b>Still past the limit in the latest session:</b> "
+        body.append("<p class=\"status\"><b>Still to work on in the latest session:</b> "
                     + escape("; ".join(still)) + ".</p>")
     else:
         body.append("<p class=\"status ok\"><b>In the latest session every exercise was "
-                    "within its limit</b> (and every stretch held at least "
-                    f"{THRESHOLDS.short_hold_s:g} s).</p>")
+                    "within its limit</b>, every stretch held at least "
+                    f"{THRESHOLDS.short_hold_s:g} s and the sides were within "
+                    f"{THRESHOLDS.asymmetry_deg:g} deg.</p>")
     body.append("<h2>What changed</h2><ul>")
     for e in ids:
         if EXERCISES[e].kind == "hold" and e in set(holds.exercise):
