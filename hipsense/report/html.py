@@ -15,7 +15,9 @@ from typing import Any
 from hipsense.version import __version__
 from hipsense.analysis.results import SessionResult, SetResult
 from hipsense.core import Session
-from hipsense.exercises import EXERCISES, PROGRAMME_ORDER, better_words, metric_label
+from hipsense.exercises import (
+    EXERCISES, PROGRAMME_ORDER, THRESHOLDS, better_words, metric_label,
+)
 from hipsense.report.figures import left_right_figure, set_figure, to_svg_data_uri
 from hipsense.report.summary import Card, Previous, Summary, summarise
 
@@ -114,7 +116,9 @@ def _prescription_rows(result: SessionResult) -> list[str]:
                 aim = f"{p.holds[0]}-{p.holds[1]} holds of {p.hold_s[1]:.0f} s"
                 holds = [h.duration_s for s in sets for h in s.holds]
                 done = ", ".join(f"{d:.0f} s" for d in holds) or "not done"
-                met = bool(holds) and all(d >= 0.9 * p.hold_s[0] for d in holds)
+                # short as the flags say it (under THRESHOLDS.short_hold_s), so the
+                # table and the cards agree
+                met = bool(holds) and all(d >= THRESHOLDS.short_hold_s for d in holds)
             cls, word = ("ok", "done") if met else ("short", "short" if sets else "missing")
             side_text = "" if side == "both" else f", {side}"
             rows.append(f"<tr><td>{escape(ex.name)}{side_text}</td><td>{escape(done)}</td>"

@@ -51,6 +51,11 @@ def test_the_summary_comes_first_and_the_rest_is_under_details(week1_page):
     assert summary.count('<article class="card') == 7
     assert "L 3.3 deg / R 9.1 deg, limit 5" in summary
     assert "L 27 s / R 22 s, target 30" in summary
+    # the table of what was done calls short what the cards flag (under 25 s)
+    rows = re.findall(r"<tr><td>(Hip[^<]*stretch[^<]*)</td><td>(\d+) s</td><td>[^<]*</td>"
+                      r"<td class=\"(\w+)\">(\w+)</td></tr>", page)
+    assert [(int(s), word) for _, s, _, word in rows] == [(27, "done"), (22, "short"),
+                                                           (26, "done"), (21, "short")]
     assert "Keep it up" not in page
     # the four other priorities are in the details
     details = _text(page[page.index('id="details"'):])
