@@ -64,6 +64,9 @@ class Signal:
     reduce: Reduce
     meaning: str
     better: Better = "neither"
+    #: What a higher and a lower value mean, in words, for a signal where
+    #: neither way is better ("tilted further forward", "tilted further back").
+    directions: tuple[str, str] = ("higher", "lower")
 
     @property
     def label(self) -> str:
@@ -244,6 +247,16 @@ def metric_label(metric: str) -> str:
     return metric.removeprefix("pelvic_").removesuffix("_deg").replace("_", " ")
 
 
+_TILT_DIRECTIONS = ("tilted further forward", "tilted further back")
+
+
+def better_words(better: Better) -> str:
+    """Which way a signal is better, as reports say it ("lower is better")."""
+    return {"lower": "lower is better", "higher": "higher is better",
+            "nearer_zero": "nearer zero is better",
+            "neither": "neither way is better"}[better]
+
+
 def _drop() -> Signal:
     return Signal("pelvic_drop_deg", "side", -1, "max",
                   "the unsupported side dropped (Trendelenburg); negative = hiked", "lower")
@@ -353,7 +366,8 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in (
         signal_side="same",
         signals=(_drop(),
                  Signal("pelvic_tilt_deg", "a", -1, "min",
-                        "anterior tilt (the per-rep value is the most posterior)")),
+                        "anterior tilt (the per-rep value is the most posterior)",
+                        directions=_TILT_DIRECTIONS)),
         primary_metric="pelvic_drop_deg",
         flag_rules=(_drop_rule(
             "Your {side} hip dropped {value:.0f} deg on average during {what}; {aim}: push "
@@ -371,7 +385,8 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in (
         prescription=Prescription(sets=(1, 2), reps=(10, 15), hold_s=(0.0, 0.0)),
         signal_side="opposite",
         signals=(_drop(),
-                 Signal("pelvic_tilt_deg", "a", -1, "max", "anterior tilt")),
+                 Signal("pelvic_tilt_deg", "a", -1, "max", "anterior tilt",
+                        directions=_TILT_DIRECTIONS)),
         primary_metric="pelvic_drop_deg",
         flag_rules=(_drop_rule(
             "Your {other} hip dropped {value:.0f} deg on average during {what}; {aim}: "

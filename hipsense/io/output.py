@@ -73,3 +73,41 @@ def new_session_folder(root: Path, now: datetime.datetime | None = None) -> Path
     while folder.exists():
         folder, k = root / f"{base}_{k}", k + 1
     return folder
+
+
+#: Folders hipsense never writes into by default: the repository's own sample
+#: data (a report of a sample session goes beside the history instead, so a
+#: checkout stays clean).
+def protected_folders() -> tuple[Path, ...]:
+    return (Path(__file__).resolve().parents[2] / "sample_data",)
+
+
+def _inside(folder: Path, parent: Path) -> bool:
+    try:
+        folder.resolve().relative_to(parent.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def default_report_file(session_dir: Path, reports_dir: Path, name: str = "report.html"
+                        ) -> Path:
+    """Where ``report`` writes by default: ``name`` in the session folder, unless
+    that folder is inside a protected one (the repository's ``sample_data/``) or
+    not writable: then ``reports_dir/<session folder name>/name`` (the folder
+    made owner-only when missing)."""
+    from hipsense.io.private import make_private_dir
+
+    import os
+
+    session_dir = Path(session_dir)
+    protected = any(_inside(session_dir, p) for p in protected_folders())
+    if not protected and os.access(session_dir, os.W_OK):
+        return session_dir / name
+    out = Path(reports_dir) / session_dir.resolve().name
+    try:
+        make_private_dir(out)
+    except OSError as exc:
+        raise HipsenseError(f"{out}: cannot create the reports folder: "
+                            f"{exc.strerror or exc}") from None
+    return out / name

@@ -43,6 +43,7 @@ class RecordArgs:
     on_session_end: Callable[[Session], Path | None] | None = None
     #: Gets the running CoachServer (tests and the latency benchmark).
     on_coach: Callable[[object], None] | None = None
+    athlete: str | None = None    # session.json's athlete (kept in the raw log too)
 
 
 async def _virtual(args: RecordArgs):
@@ -110,6 +111,8 @@ async def _record(args: RecordArgs) -> Session:
         driver, wearer_hook, metadata = await _virtual(args)
         speed = args.speed if args.speed is not None else (math.inf if args.unattended
                                                            else 1.0)
+    if args.athlete:
+        metadata = {**metadata, "athlete": args.athlete}
     countdown_s = 0.0 if args.unattended and math.isinf(speed) else args.countdown_s / speed
     coach = await _start_coach(args, ui, driver.clock) if args.coach else None
     recorder = Recorder(driver, args.out, ui, wearer=wearer_hook, metadata=metadata,
