@@ -21,7 +21,7 @@ def test_record_without_out_uses_the_sessions_folder_and_writes_the_report(
     [folder] = list((tmp_path / "sessions").iterdir())
     assert (folder / "session.json").is_file()
     report = folder / "report.html"
-    assert report.is_file() and f"session report {report}" in out
+    assert report.is_file() and f"session report: {report.resolve().as_uri()}" in out
     assert "<img " in report.read_text()
     # --lan: the address with its token, and a QR code of it
     line = next(x for x in out.splitlines() if x.startswith("Coach page: http://"))
