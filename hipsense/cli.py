@@ -29,6 +29,17 @@ def _exercise_list(text: str) -> list[str]:
     return ids
 
 
+def _form_faults(text: str) -> tuple[str, ...]:
+    from hipsense.virtual import FORM_FAULTS
+
+    names = tuple(n.strip().replace("-", "_") for n in text.split(",") if n.strip())
+    for n in names:
+        if n not in FORM_FAULTS:
+            raise argparse.ArgumentTypeError(
+                f"unknown fault {n!r} (expected one of {', '.join(FORM_FAULTS)})")
+    return names
+
+
 def _fraction(text: str) -> float:
     try:
         value = float(text)
@@ -99,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Connect to a hipsense sensor, guide the calibration and each set with "
                     "live feedback, and write the session folder (plus a raw packet log "
                     "that `hipsense recover` can rebuild it from after a crash).")
-    rec.add_argument("--out", type=Path, required=True, help="new session folder")
+    rec.add_argument("--out", type=Path, default=None,
+                     help="new session folder (default: a new dated folder under the "
+                          "sessions folder in the user's data directory)")
     rec.add_argument("--sensor", default="auto",
                      metavar="auto|virtual|hipsense|polar|witmotion|ADDRESS",
                      help="which sensor: the nearest one hipsense can use, or the virtual one "
@@ -119,11 +132,34 @@ def build_parser() -> argparse.ArgumentParser:
                           "as possible with --unattended)")
     rec.add_argument("--packet-loss", type=_fraction, default=0.0,
                      help="virtual sensor: fraction of packets the simulated radio loses")
+    rec.add_argument("--virtual-faults", type=_form_faults, default=(),
+                     metavar="drop,rollback,lift,obliquity,short_hold",
+                     help="virtual sensor: faults of form the simulated runner makes, so the "
+                          "cues fire (drop: squats and knee drives 8 deg; rollback: "
+                          "clamshells; lift: prone hip extensions; obliquity: bridges; "
+                          "short_hold: stretches held 18 s)")
     rec.add_argument("--db", type=Path, default=None, help=_DB_HELP)
     rec.add_argument("--no-import", action="store_true",
                      help="do not add the session to the history database")
+    rec.add_argument("--athlete", default=None, metavar="NAME",
+                     help="who is recorded (session.json's athlete; one history can hold "
+                          "several)")
     rec.add_argument("--bell", action="store_true",
                      help="ring the terminal bell when a rep crosses its flag threshold")
+    rec.add_argument("--no-browser", action="store_true",
+                     help="do not open the coach page in the browser (its address is "
+                          "printed; --unattended never opens it)")
+    rec.add_argument("--quiet", action="store_true",
+                     help="the coach page does not speak (rep counts, cues, set complete) "
+                          "nor chime")
+    rec.add_argument("--lan", action="store_true",
+                     help="serve the coach page to the local network (a phone or tablet), "
+                          "with a random token in its address, printed and shown as a QR "
+                          "code; by default it listens on this computer only")
+    rec.add_argument("--port", type=int, default=0,
+                     help="the coach page's TCP port (default: a free one)")
+    rec.add_argument("--no-coach", action="store_true",
+                     help="no coach page: the terminal view only")
     rec.set_defaults(func=_cmd_record)
 
     vs = sub.add_parser(
@@ -156,6 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write per-rep results (one row per rep and metric) as CSV")
     his.add_argument("--parquet", type=Path, default=None, metavar="OUT.parquet",
                      help="the same as Parquet")
+    his.add_argument("--athlete", default=None, metavar="NAME",
+                     help="only this athlete's sessions (session.json's athlete)")
     his.set_defaults(func=_cmd_history)
 
     rep = sub.add_parser("report", help="the session report: one self-contained HTML file",
@@ -165,8 +203,18 @@ def build_parser() -> argparse.ArgumentParser:
                                      "quality.")
     rep.add_argument("session_dir", type=Path, metavar="SESSION_DIR")
     rep.add_argument("-o", "--out", type=Path, default=None,
-                     help="HTML file (default: report.html in the session folder)")
+                     help="HTML file (default: report.html in the session folder; for a "
+                          "session inside the repository's sample_data/ or a read-only "
+                          "folder, reports/<session>/report.html beside the history database)")
     rep.add_argument("--pdf", action="store_true", help="also print it to PDF (needs chromium)")
+    rep.add_argument("--paper", choices=("a4", "letter"), default="a4",
+                     help="paper size of the PDF (default a4)")
+    rep.add_argument("--athlete", default=None, metavar="NAME",
+                     help="whose earlier sessions to compare with (default: session.json's "
+                          "athlete)")
+    rep.add_argument("--db", type=Path, default=None,
+                     help=_DB_HELP + "; its last earlier session of the athlete gives the "
+                          "change since then")
     rep.set_defaults(func=_cmd_report)
 
     tr = sub.add_parser("trends", help="left and right over the weeks, from the history",
@@ -178,7 +226,22 @@ def build_parser() -> argparse.ArgumentParser:
                     help="comma-separated exercise ids (default: all)")
     tr.add_argument("-o", "--out", type=Path, default=Path("trends.html"),
                     help="HTML file (default: trends.html)")
+    tr.add_argument("--athlete", default=None, metavar="NAME",
+                    help="only this athlete's sessions (session.json's athlete)")
+    tr.add_argument("--paper", choices=("a4", "letter"), default="a4",
+                    help="paper size when printed (default a4)")
     tr.set_defaults(func=_cmd_trends)
+
+    ros = sub.add_parser("roster", help="a physio's view: every athlete in the history",
+                         description="Write an HTML page listing each athlete in the history "
+                                     "(last session, adherence over the last 4 weeks, open "
+                                     "flags, the trend of their main metric), linking to a "
+                                     "trends report per athlete written beside it.")
+    ros.add_argument("--db", type=Path, default=None, help=_DB_HELP)
+    ros.add_argument("-o", "--out", type=Path, default=Path("roster.html"),
+                     help="HTML file (default: roster.html); each athlete's trends page is "
+                          "written beside it as trends-NAME.html")
+    ros.set_defaults(func=_cmd_roster)
 
     demo = sub.add_parser("demo", help="the whole job on the virtual sensor, in a temp folder",
                           description="Record a simulated session from the virtual sensor "
@@ -331,35 +394,80 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _cmd_record(args: argparse.Namespace) -> int:
-    from hipsense.io.output import prepare_session_folder
+    from hipsense.io.output import default_sessions_dir, new_session_folder, \
+        prepare_session_folder
     from hipsense.record.run import RecordArgs, record
 
-    prepare_session_folder(args.out, args.force, replace=True)
     if args.speed is not None and args.speed <= 0:
         raise HipsenseError("--speed must be above 0")
-    recorded = record(RecordArgs(out=args.out, sensor=args.sensor, seed=args.seed,
-                                 unattended=args.unattended, speed=args.speed,
-                                 exercises=args.exercises, packet_loss=args.packet_loss,
-                                 bell=args.bell))
-    if not recorded.sets:
+    if not 0 <= args.port <= 65535:
+        raise HipsenseError(f"--port must be 0-65535, not {args.port}")
+    out = args.out if args.out is not None else new_session_folder(default_sessions_dir())
+    prepare_session_folder(out, args.force, replace=True)
+
+    def finish(session) -> Path | None:
+        """The session as saved: analysed once, printed, added to the history, and
+        its report written; returns the report's path."""
         from rich.console import Console
 
-        Console().print(f"{shown(args.out)}: no sets recorded (the raw log is kept).")
-        return EXIT_OK
-    from hipsense.analysis import analyze
-    from hipsense.io import read_session
-    from hipsense.report.table import print_session
+        if not session.sets:
+            Console().print(f"{shown(out)}: no sets recorded (the raw log is kept).")
+            return None
+        from hipsense.analysis import analyze
+        from hipsense.io import read_session
+        from hipsense.report.html import write_session_report
+        from hipsense.report.table import print_session
 
-    session = read_session(args.out)  # analysed as saved, once
-    result = analyze(session)
-    print_session(result, str(args.out))
-    if not args.no_import:
-        from hipsense.history.store import default_db_path, import_session, open_db
+        saved = read_session(out)  # analysed as saved, once
+        result = analyze(saved)
+        print_session(result, str(out))
+        from hipsense.history.store import default_db_path
 
         db = args.db or default_db_path()
-        done = import_session(open_db(db), session, result)
-        print(f"{args.out}: {'added to' if done.new else 'already in'} the history ({db})")
+        previous = None
+        if not args.no_import:
+            from hipsense.history.store import import_session, open_db
+
+            conn = open_db(db)
+            done = import_session(conn, saved, result)
+            print(f"{out}: {'added to' if done.new else 'already in'} the history ({db})")
+            previous = _previous(conn, saved.metadata, None)
+            conn.close()
+        report = write_session_report(result, saved, out / "report.html", previous=previous)
+        _print_next_steps({"session report": report}, db if not args.no_import else None)
+        return report
+
+    record(RecordArgs(out=out, sensor=args.sensor, seed=args.seed,
+                      unattended=args.unattended, speed=args.speed,
+                      exercises=args.exercises, packet_loss=args.packet_loss,
+                      virtual_faults=args.virtual_faults, athlete=args.athlete,
+                      bell=args.bell, coach=not args.no_coach,
+                      browser=not args.no_browser, quiet=args.quiet, lan=args.lan,
+                      port=args.port, on_session_end=finish))
     return EXIT_OK
+
+
+def _previous(conn, metadata: dict, athlete: str | None):
+    """The athlete's last session before this one in the history (for the change)."""
+    from hipsense.history.store import previous_session
+    from hipsense.report.summary import Previous
+
+    found = previous_session(conn, metadata.get("started_at"),
+                             athlete if athlete is not None else metadata.get("athlete"))
+    return None if found is None else Previous(*found)
+
+
+def _print_next_steps(paths: dict[str, Path], db: Path | None) -> None:
+    """Where the reports are, and what to run next."""
+    from rich.console import Console
+
+    console = Console(soft_wrap=True)
+    console.print("\nReports (open in a browser):", style="bold")
+    for what, path in paths.items():
+        console.print(f"  {what:>15}: {shown(Path(path).resolve().as_uri())}")
+    if db is not None:
+        console.print(f"Next: hipsense trends --db {shown(db)} -o trends.html (the weeks so "
+                      f"far), or hipsense roster --db {shown(db)} (every athlete).")
 
 
 def _cmd_virtual_sensor(args: argparse.Namespace) -> int:
@@ -404,14 +512,15 @@ def _cmd_reanalyze(args: argparse.Namespace) -> int:
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
-    from hipsense.history.store import open_db, rep_table, sessions_table
+    from hipsense.history.store import open_db, rep_table, require_athlete, sessions_table
 
     conn = open_db(args.db)
+    require_athlete(conn, args.athlete)
     if args.csv or args.parquet:
         from hipsense.io.output import check_output_file
         from hipsense.io.private import open_private  # owner-only files (0600)
 
-        table = rep_table(conn)
+        table = rep_table(conn, args.athlete)
         for out in (args.csv, args.parquet):
             if out is not None:
                 check_output_file(out)
@@ -426,19 +535,33 @@ def _cmd_history(args: argparse.Namespace) -> int:
         return EXIT_OK
     from hipsense.report.table import print_history
 
-    print_history(sessions_table(conn))
+    print_history(sessions_table(conn, args.athlete))
     return EXIT_OK
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from hipsense.analysis import analyze
+    from hipsense.history.store import default_db_path
     from hipsense.io import read_session
-    from hipsense.io.output import check_output_file
+    from hipsense.io.output import check_output_file, default_report_file
     from hipsense.report.html import write_pdf, write_session_report
 
-    out = check_output_file(args.out or args.session_dir / "report.html")
     session = read_session(args.session_dir)
-    write_session_report(analyze(session), session, out)
+    db = args.db or default_db_path()
+    out = args.out or default_report_file(args.session_dir, db.parent / "reports")
+    check_output_file(out)
+    previous = None
+    if db.is_file():  # compare with the athlete's last earlier session, when there is one
+        from hipsense.history.store import open_db, require_athlete
+
+        conn = open_db(db)
+        require_athlete(conn, args.athlete)
+        previous = _previous(conn, session.metadata, args.athlete)
+        conn.close()
+    elif args.db is not None:
+        raise HipsenseError(f"{db}: no such history database")
+    write_session_report(analyze(session), session, out, previous=previous,
+                         athlete=args.athlete, paper=args.paper)
     print(f"wrote {out}")
     if args.pdf:
         pdf = write_pdf(out, out.with_suffix(".pdf"))
@@ -447,14 +570,28 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_trends(args: argparse.Namespace) -> int:
-    from hipsense.history.store import open_db
+    from hipsense.history.store import open_db, require_athlete
     from hipsense.io.output import check_output_file
     from hipsense.io.session import write_text
     from hipsense.report.trends import trends_report
 
     check_output_file(args.out)
-    write_text(trends_report(open_db(args.db), args.exercise), args.out)
+    conn = open_db(args.db)
+    require_athlete(conn, args.athlete)
+    write_text(trends_report(conn, args.exercise, args.athlete, args.paper), args.out)
     print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def _cmd_roster(args: argparse.Namespace) -> int:
+    from hipsense.history.store import open_db
+    from hipsense.io.output import check_output_file
+    from hipsense.report.roster import write_roster
+
+    check_output_file(args.out)
+    written = write_roster(open_db(args.db), args.out)
+    n = len(written)
+    print(f"wrote {args.out} ({n} athlete{'s' if n != 1 else ''}; their trends beside it)")
     return EXIT_OK
 
 
@@ -463,7 +600,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     paths = run_demo(args.out, args.seed)
     for what, path in paths.items():
-        print(f"{what:>15}: {path}")
+        if what not in ("session report", "trends report"):
+            print(f"{what:>15}: {path}")
+    _print_next_steps({k: v for k, v in paths.items() if k.endswith("report")}, None)
     return EXIT_OK
 
 

@@ -18,6 +18,8 @@ from hipsense.consts import SESSION_FILE
 from hipsense.errors import HipsenseError
 
 SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
+#: The sample runner's name in sample_data's session.json (the demo records as them).
+SAMPLE_ATHLETE = "sample runner"
 
 
 def _sample_weeks() -> list[Path]:
@@ -28,13 +30,14 @@ def _sample_weeks() -> list[Path]:
 
 def run_demo(out: Path | None = None, seed: int = 7) -> dict[str, Path]:
     from hipsense.analysis import analyze
-    from hipsense.history.store import import_folder, import_session, open_db
+    from hipsense.history.store import import_folder, import_session, open_db, previous_session
     from hipsense.io import read_session
     from hipsense.io.output import prepare_session_folder
     from hipsense.io.private import make_private_dir
     from hipsense.io.session import write_text
     from hipsense.record.run import RecordArgs, record
     from hipsense.report.html import write_session_report
+    from hipsense.report.summary import Previous
     from hipsense.report.trends import trends_report
 
     console = Console()
@@ -52,16 +55,20 @@ def run_demo(out: Path | None = None, seed: int = 7) -> dict[str, Path]:
     session_dir = root / "session"
     prepare_session_folder(session_dir, force=False)
     console.print("Recording a session from the virtual sensor (time-compressed)...")
-    record(RecordArgs(out=session_dir, unattended=True, seed=seed))
+    record(RecordArgs(out=session_dir, unattended=True, seed=seed, coach=False,
+                      athlete=SAMPLE_ATHLETE))
     conn = open_db(db_path)
     for week in weeks:
         import_folder(conn, week)
     session = read_session(session_dir)  # analysed as saved, once
     result = analyze(session)
     import_session(conn, session, result)
-    report = write_session_report(result, session, session_dir / "report.html")
+    found = previous_session(conn, session.metadata.get("started_at"),
+                             session.metadata.get("athlete"))
+    report = write_session_report(result, session, session_dir / "report.html",
+                                  previous=None if found is None else Previous(*found))
     trends = root / "trends.html"
-    write_text(trends_report(conn), trends)
+    write_text(trends_report(conn, athlete=session.metadata.get("athlete")), trends)
     conn.close()
     return {"session": session_dir, "session report": report, "trends report": trends,
             "history": db_path}

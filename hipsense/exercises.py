@@ -64,6 +64,9 @@ class Signal:
     reduce: Reduce
     meaning: str
     better: Better = "neither"
+    #: What a higher and a lower value mean, in words, for a signal where
+    #: neither way is better ("tilted further forward", "tilted further back").
+    directions: tuple[str, str] = ("higher", "lower")
 
     @property
     def label(self) -> str:
@@ -171,6 +174,14 @@ class Exercise:
     #: A rep lowers the pelvis once (squats): the reps are counted by its
     #: height, whatever the tilt does on the way down and up.
     rep_lowers_pelvis: bool = False
+    #: How to get into the start position, step by step, as the coach says it
+    #: before a set ("{side}" and "{other}": the set's side and the other one).
+    setup: tuple[str, ...] = ()
+
+    def setup_steps(self, side: str) -> list[str]:
+        """:attr:`setup` for a set on ``side``, its sides filled in."""
+        other = opposite_side(side) if side in ("left", "right") else side
+        return [step.format(side=side, other=other) for step in self.setup]
 
     def set_name(self, side: str) -> str:
         """A set on ``side`` in words: "right single-leg squats", "bridges"."""
@@ -236,6 +247,16 @@ def metric_label(metric: str) -> str:
     return metric.removeprefix("pelvic_").removesuffix("_deg").replace("_", " ")
 
 
+_TILT_DIRECTIONS = ("tilted further forward", "tilted further back")
+
+
+def better_words(better: Better) -> str:
+    """Which way a signal is better, as reports say it ("lower is better")."""
+    return {"lower": "lower is better", "higher": "higher is better",
+            "nearer_zero": "nearer zero is better",
+            "neither": "neither way is better"}[better]
+
+
 def _drop() -> Signal:
     return Signal("pelvic_drop_deg", "side", -1, "max",
                   "the unsupported side dropped (Trendelenburg); negative = hiked", "lower")
@@ -263,6 +284,11 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in (
                     "pelvis stays still.",
             cue="Pelvis rolled back {value:.0f} deg: keep the hips stacked"),),
         rep_signal=("pelvic_rollback_deg", +1),
+
+        setup=("Lie on your {other} side, hips and shoulders stacked, head resting on your arm",
+               "Bend both knees to about 45 deg, heels together in line with your back",
+               "The {side} knee is the one that opens; keep the feet together",
+               "Lie still for 2 s, then open and close the knee slowly"),
     ),
     Exercise(
         id="hip_bridge", name="Hip bridge with band", plural="bridges", posture="supine",
@@ -281,6 +307,11 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in (
                     "the belt line level.",
             cue="Hips uneven by {value:.0f} deg: push evenly through both heels"),),
         rep_signal=("bridge_lift_deg", +1), rotation_axis="l",
+
+        setup=("Lie on your back, knees bent, feet flat and hip-width apart",
+               "Put the loop band just above your knees and press the knees out into it",
+               "Arms by your sides, palms down; lie still for 2 s",
+               "Squeeze the glutes and lift the hips until knees, hips and shoulders line up"),
     ),
     Exercise(
         id="prone_hip_extension", name="Prone hip extension", plural="prone hip extensions",
@@ -297,6 +328,10 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in (
                     "(a smaller lift is fine).",
             cue="Hip lifted {value:.0f} deg: keep both hip bones on the floor"),),
         rep_signal=("pelvic_lift_deg", +1),
+
+        setup=("Lie face down, forehead on your hands, legs straight",
+               "Both hip bones on the floor; lie still for 2 s",
+               "Lift the straight {side} leg a little from the glute, then lower it"),
     ),
     Exercise(
         id="hip_stretch", name="Hip stretch (knee to chest)", plural="hip stretch",
@@ -306,6 +341,10 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in (
         signals=(Signal("posterior_tilt_deg", "u", -1, "mean",
                         "pelvis tucked under (posterior tilt)", "higher"),),
         primary_metric="posterior_tilt_deg",
+        setup=("Lie on your back on the floor or along a foam roller, legs straight",
+               "Lie still for 2 s",
+               "Pull the {side} knee to your chest with both hands and hold it there 30 s; "
+               "the other leg stays long"),
     ),
     Exercise(
         id="hip_flexor_stretch", name="Hip flexor stretch, foot on chair or sofa",
@@ -315,6 +354,10 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in (
         signals=(Signal("posterior_tilt_deg", "a", +1, "mean",
                         "pelvis tucked under (posterior tilt)", "higher"),),
         primary_metric="posterior_tilt_deg",
+        setup=("Stand with your back to a chair or sofa, about a stride in front of it",
+               "Stand still for 2 s",
+               "Put the top of your {side} foot up on the seat behind you, bend the {other} "
+               "knee a little, tuck the pelvis under and hold 30 s"),
     ),
     Exercise(
         id="knee_drive", name="Hip flexor knee drive with loop band", plural="knee drives",
@@ -323,13 +366,17 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in (
         signal_side="same",
         signals=(_drop(),
                  Signal("pelvic_tilt_deg", "a", -1, "min",
-                        "anterior tilt (the per-rep value is the most posterior)")),
+                        "anterior tilt (the per-rep value is the most posterior)",
+                        directions=_TILT_DIRECTIONS)),
         primary_metric="pelvic_drop_deg",
         flag_rules=(_drop_rule(
             "Your {side} hip dropped {value:.0f} deg on average during {what}; {aim}: push "
             "the {other} foot into the floor, squeeze that glute and keep the belt line level.",
             "Hip dropped {value:.0f} deg: push the standing foot down, belt line level"),),
         rep_signal=("pelvic_tilt_deg", -1), rotation_axis="l",
+        setup=("Loop the band around both feet and stand tall, hands on the hips",
+               "Stand on the {other} leg, the {side} foot just off the floor; be still 2 s",
+               "Drive the {side} knee up to hip height against the band, hold 1 s, lower it"),
     ),
     Exercise(
         id="single_leg_squat", name="Single-leg squat", plural="single-leg squats",
@@ -338,13 +385,18 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in (
         prescription=Prescription(sets=(1, 2), reps=(10, 15), hold_s=(0.0, 0.0)),
         signal_side="opposite",
         signals=(_drop(),
-                 Signal("pelvic_tilt_deg", "a", -1, "max", "anterior tilt")),
+                 Signal("pelvic_tilt_deg", "a", -1, "max", "anterior tilt",
+                        directions=_TILT_DIRECTIONS)),
         primary_metric="pelvic_drop_deg",
         flag_rules=(_drop_rule(
             "Your {other} hip dropped {value:.0f} deg on average during {what}; {aim}: "
             "squeeze the {side} glute and keep the belt line level.",
             "Hip dropped {value:.0f} deg: squeeze the {side} glute, belt line level"),),
         rep_signal=("pelvic_tilt_deg", +1), rotation_axis="l", rep_lowers_pelvis=True,
+        setup=("Stand tall on the {side} leg, the {other} foot just off the floor",
+               "Hands on the hips, eyes ahead; be still for 2 s",
+               "Bend the {side} knee over the middle toes and sit back a little, then stand "
+               "up; keep the belt line level"),
     ),
 )}
 

@@ -496,21 +496,104 @@ ORDER BY s.started_at, s.id, st.set_index, r.kind, r.rep_index, m.metric
 """
 
 
-def rep_table(conn: sqlite3.Connection):
-    """Per-rep results across the history as a pandas DataFrame (REPS_QUERY's columns;
-    ``session_id`` tells sessions apart, ``started_at`` may repeat or be missing)."""
+def rep_table(conn: sqlite3.Connection, athlete: str | None = None):
+    """Per-rep results across the history (one athlete's, when given) as a pandas
+    DataFrame (REPS_QUERY's columns; ``session_id`` tells sessions apart,
+    ``started_at`` may repeat or be missing)."""
     import pandas as pd
 
+    query, params = REPS_QUERY, ()
+    if athlete is not None:
+        query = REPS_QUERY.replace("\nORDER BY", "\nWHERE COALESCE(s.athlete, '') = ?\nORDER BY")
+        params = (athlete,)
     with database_faults(conn):
-        return pd.read_sql_query(REPS_QUERY, conn)
+        return pd.read_sql_query(query, conn, params=params)
 
 
-def sessions_table(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-    """The stored sessions with their number of sets and flags, oldest first."""
+def sessions_table(conn: sqlite3.Connection, athlete: str | None = None
+                   ) -> list[sqlite3.Row]:
+    """The stored sessions (one athlete's, when given) with their number of sets
+    and flags, oldest first."""
+    where, params = _athlete_clause(athlete)
     with database_faults(conn):
         return conn.execute(
-            "SELECT s.id, s.started_at, s.folder, s.simulated, a.hipsense_version, "
+            "SELECT s.id, s.started_at, s.athlete, s.folder, s.simulated, a.hipsense_version, "
             "(SELECT COUNT(*) FROM sets WHERE session_id = s.id) AS sets, "
             "(SELECT COUNT(*) FROM flags WHERE session_id = s.id) AS flags "
-            "FROM sessions s JOIN analyses a ON a.session_id = s.id ORDER BY s.started_at, s.id"
-        ).fetchall()
+            f"FROM sessions s JOIN analyses a ON a.session_id = s.id WHERE {where} "
+            "ORDER BY s.started_at, s.id", params).fetchall()
+
+
+def _athlete_clause(athlete: str | None, column: str = "s.athlete") -> tuple[str, tuple]:
+    """SQL condition and parameters selecting one athlete's sessions (all for None)."""
+    if athlete is None:
+        return "1", ()
+    # "" selects the sessions that name no athlete
+    return f"COALESCE({column}, '') = ?", (athlete,)
+
+
+def athletes(conn: sqlite3.Connection) -> list[str | None]:
+    """The athletes in the history (session.json's ``athlete``; None for sessions
+    without one), by name."""
+    with database_faults(conn):
+        rows = conn.execute("SELECT DISTINCT athlete FROM sessions").fetchall()
+    names = [r[0] for r in rows]
+    return sorted((n for n in names if n is not None), key=str.casefold) + \
+        ([None] if None in names else [])
+
+
+def require_athlete(conn: sqlite3.Connection, athlete: str | None) -> None:
+    """HipsenseError naming the database and the athletes in it when ``athlete``
+    (not None) has no session there."""
+    if athlete is None:
+        return
+    known = athletes(conn)
+    if (athlete or None) not in known:
+        names = ", ".join(repr(n) for n in known if n is not None) or "none"
+        raise HipsenseError(f"{db_path(conn)}: no sessions of athlete {athlete!r} "
+                            f"(athletes: {names})")
+
+
+def previous_session(conn: sqlite3.Connection, started_at: str | None, athlete: str | None,
+                     ) -> tuple[str | None, dict[tuple[str, str, str], float]] | None:
+    """The athlete's latest session that started before ``started_at``: its start
+    and, per (exercise, side, metric), the first set's median (deg) and hold
+    (``duration_s``, s). None when there is none (or no start to compare)."""
+    if not started_at:
+        return None
+    where = "s.athlete IS ?"
+    with database_faults(conn):
+        row = conn.execute(
+            f"SELECT s.id, s.started_at FROM sessions s WHERE {where} AND s.started_at < ? "
+            "ORDER BY s.started_at DESC, s.id DESC LIMIT 1", (athlete, started_at)).fetchone()
+        if row is None:
+            return None
+        values: dict[tuple[str, str, str], float] = {}
+        for r in conn.execute(
+                "SELECT st.exercise, st.side, st.hold_s, m.metric, m.value_deg "
+                "FROM sets st LEFT JOIN set_medians m ON m.set_id = st.id "
+                "WHERE st.session_id = ? ORDER BY st.set_index DESC", (row[0],)):
+            # the first set of an exercise and side wins (rows come last first)
+            if r["metric"] is not None and r["value_deg"] is not None:
+                values[(r["exercise"], r["side"], r["metric"])] = float(r["value_deg"])
+            if r["hold_s"] is not None:
+                values[(r["exercise"], r["side"], "duration_s")] = float(r["hold_s"])
+    return row[1], values
+
+
+def athlete_sessions(conn: sqlite3.Connection, athlete: str | None) -> list[sqlite3.Row]:
+    """One athlete's sessions (every session for None), oldest first: id, start,
+    the number of sets, and the codes and severities of their flags as JSON
+    (``flags_json``: a list of [code, severity, exercise, side])."""
+    where, params = _athlete_clause(athlete)
+    with database_faults(conn):
+        return conn.execute(
+            "SELECT s.id, s.started_at, s.athlete, "
+            "(SELECT COUNT(*) FROM sets WHERE session_id = s.id) AS sets, "
+            "(SELECT json_group_array(json_array(f.code, f.severity, st.exercise, st.side)) "
+            " FROM flags f LEFT JOIN sets st ON st.id = f.set_id WHERE f.session_id = s.id) "
+            "AS flags_json, "
+            "(SELECT json_group_array(json_array(c.exercise, c.metric, c.flag)) "
+            " FROM comparisons c WHERE c.session_id = s.id AND c.flag IS NOT NULL) "
+            "AS comparisons_json "
+            f"FROM sessions s WHERE {where} ORDER BY s.started_at, s.id", params).fetchall()

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import shutil
+import datetime
 from pathlib import Path
 
 from hipsense.consts import SESSION_FILE
@@ -47,3 +48,66 @@ def prepare_session_folder(folder: Path, force: bool, *, replace: bool = False) 
         raise HipsenseError(f"{folder}: not a hipsense session folder; --force only replaces "
                             "sessions")
     shutil.rmtree(folder)
+
+
+def default_sessions_dir() -> Path:
+    """``$HIPSENSE_SESSIONS``, else ``sessions`` in the user's data directory
+    (platformdirs: ``~/.local/share/hipsense/sessions`` on Linux)."""
+    import os
+
+    env = os.environ.get("HIPSENSE_SESSIONS")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("hipsense", appauthor=False)) / "sessions"
+
+
+def new_session_folder(root: Path, now: datetime.datetime | None = None) -> Path:
+    """A new folder name under ``root`` for a session recorded now (local time,
+    ``2026-12-07_2315``; ``_2``, ``_3`` ... when taken). Not created."""
+
+    now = now or datetime.datetime.now()
+    base = now.strftime("%Y-%m-%d_%H%M")
+    folder, k = root / base, 2
+    while folder.exists():
+        folder, k = root / f"{base}_{k}", k + 1
+    return folder
+
+
+#: Folders hipsense never writes into by default: the repository's own sample
+#: data (a report of a sample session goes beside the history instead, so a
+#: checkout stays clean).
+def protected_folders() -> tuple[Path, ...]:
+    return (Path(__file__).resolve().parents[2] / "sample_data",)
+
+
+def _inside(folder: Path, parent: Path) -> bool:
+    try:
+        folder.resolve().relative_to(parent.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def default_report_file(session_dir: Path, reports_dir: Path, name: str = "report.html"
+                        ) -> Path:
+    """Where ``report`` writes by default: ``name`` in the session folder, unless
+    that folder is inside a protected one (the repository's ``sample_data/``) or
+    not writable: then ``reports_dir/<session folder name>/name`` (the folder
+    made owner-only when missing)."""
+    from hipsense.io.private import make_private_dir
+
+    import os
+
+    session_dir = Path(session_dir)
+    protected = any(_inside(session_dir, p) for p in protected_folders())
+    if not protected and os.access(session_dir, os.W_OK):
+        return session_dir / name
+    out = Path(reports_dir) / session_dir.resolve().name
+    try:
+        make_private_dir(out)
+    except OSError as exc:
+        raise HipsenseError(f"{out}: cannot create the reports folder: "
+                            f"{exc.strerror or exc}") from None
+    return out / name

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from hipsense.exercises import EXERCISES, Exercise, metric_label
 from hipsense.analysis.live import LiveSet, LiveState
+from hipsense.analysis.live_calibration import CalibrationProgress
 
 GAUGE_WIDTH = 41
 
@@ -75,6 +76,32 @@ def live_panel(ex: Exercise, side: str, title: str, state: LiveState | None,
     return Panel(Group(*rows), title=Text(title), expand=False)  # plain text, not markup
 
 
+def calibration_text(progress: CalibrationProgress, samples: int) -> Text:
+    """The calibration's phases in one line each: done, in progress (with its
+    countdown or count) or to come."""
+    text = Text(f"Calibration: {samples} samples\n")
+    for i, p in enumerate(progress.phases):
+        if p.state == "good":
+            mark, style = "good", "green"
+        elif p.state == "short":
+            mark, style = "short", "yellow"
+        elif p.state == "now":
+            mark = (f"{p.count} of {p.target}" if p.target is not None
+                    else f"{p.remaining_s or 0:.0f} s to go")
+            style = "bold"
+        else:
+            mark, style = "next", "dim"
+        text.append(f"  {i + 1}. {p.name}: {mark}", style=style)
+        if p.state == "now":
+            text.append(f"  ({p.instruction})", style="dim")
+        text.append("\n")
+    if progress.done:
+        text.append("  All good: stay still a moment (Enter ends it now).", style="bold green")
+    else:
+        text.append("  Press Enter when done.", style="dim")
+    return text
+
+
 class ConsoleUI:
     """Interactive prompts on stdin/stdout; the live panel redrawn in place."""
 
@@ -87,6 +114,7 @@ class ConsoleUI:
         self._set: tuple[Exercise, str, str, LiveSet | None] | None = None
         self._cues = 0
         self._reader = False
+        self._preparing = False
 
     def _ensure_reader(self) -> None:
         if not self._reader:
@@ -99,7 +127,7 @@ class ConsoleUI:
         if line == "":  # end of input: nobody will answer any more
             asyncio.get_running_loop().remove_reader(sys.stdin.fileno())
             line = "q\n"
-        if self._live is not None:
+        if self._live is not None or self._preparing:
             self.stop_set.set()
         else:
             self._lines.put_nowait(line.strip())
@@ -138,7 +166,22 @@ class ConsoleUI:
                     return ex.id, "left" if side.startswith("l") else "right"
             self.console.print("[red]Please answer with one of the numbers shown.[/red]")
 
+    def prepare(self, title: str, steps: list[str], countdown_s: float) -> None:
+        self.console.print(Text(f"{title}: get into position", style="bold"))
+        for i, step in enumerate(steps):
+            self.console.print(Text(f"  {i + 1}. {step}"))
+        if countdown_s > 0:
+            self._ensure_reader()
+            self._preparing = True
+            self.console.print(Text(f"Starting in {countdown_s:.0f} s (Enter: start now).",
+                                    style="dim"))
+
+    def calibration_update(self, progress: CalibrationProgress, samples: int) -> None:
+        if self._live is not None:
+            self._live.update(calibration_text(progress, samples))
+
     def live_begin(self, title: str, live: LiveSet | None) -> None:
+        self._preparing = False
         self._ensure_reader()
         ex = live.ex if live else None
         self._set = (ex, live.side if live else "", title, live) if ex else None
@@ -151,8 +194,7 @@ class ConsoleUI:
         if self._live is None:
             return
         if self._set is None:
-            self._live.update(Text(f"Calibration: recording, {link.get('samples', 0)} samples"))
-            return
+            return  # the calibration: calibration_update draws it
         ex, side, title, live = self._set
         self._live.update(live_panel(ex, side, title, state, live.threshold_deg, link))
         if self.bell and state is not None and state.cues > self._cues:
@@ -192,6 +234,12 @@ class ScriptedUI:
         pass
 
     def live_end(self) -> None:
+        pass
+
+    def calibration_update(self, progress: CalibrationProgress, samples: int) -> None:
+        pass
+
+    def prepare(self, title: str, steps: list[str], countdown_s: float) -> None:
         pass
 
     def cancel(self) -> None:

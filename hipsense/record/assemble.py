@@ -353,6 +353,7 @@ def session_from_log(log: RawLog, source: str | Path = "log") -> tuple[Session, 
         r.notes.append(f"{r.stray} samples outside any recording (its start record was "
                        "lost) left out")
     _infer_lost_verdict(r)
+    _judge_cut_calibration(r)
     calibrations = [b for b in r.builders if b.exercise == "calibration" and b.accepted]
     sets = [b for b in r.builders if b.exercise != "calibration" and len(b) >= 2]
     cal = calibrations[-1].recording() if calibrations else None
@@ -382,6 +383,34 @@ def _infer_lost_verdict(r: _Replay) -> None:
         attempts[-1].accepted = True
         r.notes.append("the calibration's verdict record was lost: the recorder went on to "
                        "the sets, so it was accepted")
+
+
+def _judge_cut_calibration(r: _Replay) -> None:
+    """A calibration the recorder never judged (killed during it, or before its
+    verdict was written) and nothing recorded after it: judged now as the
+    recorder judges, and kept when usable."""
+    attempts = [b for b in r.builders if b.exercise == "calibration"]
+    if (not attempts or any(b.accepted for b in attempts) or attempts[-1].verdict is not None
+            or r.builders[-1] is not attempts[-1]):
+        return
+    last = attempts[-1]
+    rec = last.recording()
+    if len(rec) <= 10:
+        return
+    from hipsense.analysis.acc_only import tilt_rate_dps
+    from hipsense.analysis.calibration import calibrate
+
+    gyr = rec.gyr_dps
+    if r.config is not None and not r.config.gyroscope:
+        gyr = tilt_rate_dps(rec.time_s, rec.acc_g)  # as the recorder and the analysis do
+    cal = calibrate(rec.time_s, rec.acc_g, gyr)
+    if cal.ok:
+        last.accepted = True
+        r.notes.append(f"the calibration was cut short before the recorder judged it "
+                       f"({len(rec)} samples): judged now, usable, kept")
+    else:
+        r.notes.append(f"the calibration was cut short before the recorder judged it and is "
+                       f"not usable ({cal.problem}); left out")
 
 
 def _drop_invalid_metadata(meta: dict[str, Any], entries: list[SetInfo],

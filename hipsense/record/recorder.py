@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import math
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ import numpy as np
 from hipsense.analysis.acc_only import tilt_rate_dps
 from hipsense.analysis.calibration import Calibration, calibrate
 from hipsense.analysis.live import LiveSet, LiveState
+from hipsense.analysis.live_calibration import CalibrationProgress, LiveCalibration
 from hipsense.consts import CALIBRATION_FILE
 from hipsense.core import Recording, Session
 from hipsense.sensors.base import Samples, SensorDriver, StreamConfig, StreamDecoder
@@ -31,12 +33,18 @@ from hipsense.exercises import EXERCISES
 from hipsense.io.private import make_private_dir
 from hipsense.io.rawlog import RAW_LOG_FILE, RawLogWriter
 from hipsense.io.session import write_recording, write_session_json
+from hipsense.live.coach.events import (
+    calibration_event, live_event, message_event, prepare_event, set_begin_event, set_end_event,
+)
 from hipsense.record.assemble import (
     MAX_CALIBRATION_TRIES, RecordingBuilder, session_metadata,
 )
 from hipsense.version import __version__
 
 DRAIN_EVERY_S = 0.05
+#: With ``auto_end_calibration``, the calibration ends this long (s, sensor
+#: time) after its last phase is good.
+CALIBRATION_TAIL_S = 1.0
 
 
 class RecorderUI(Protocol):
@@ -59,6 +67,12 @@ class RecorderUI(Protocol):
 
     def live_end(self) -> None: ...
 
+    def calibration_update(self, progress: CalibrationProgress, samples: int) -> None:
+        """The calibration's phases while it is recorded."""
+
+    def prepare(self, title: str, steps: list[str], countdown_s: float) -> None:
+        """Before a set: how to get into position; the set starts in ``countdown_s``."""
+
     def cancel(self) -> None:
         """Ctrl-C: stop waiting for answers (prompts answer "quit")."""
 
@@ -75,6 +89,9 @@ class Plan:
         return cls([(ex, side) for ex in PROGRAMME_ORDER for side in EXERCISES[ex].sides])
 
 
+#: Receives the coach's messages (:mod:`hipsense.live.coach.events`): dicts.
+Observer = Callable[[dict[str, Any]], None]
+
 #: Called before each recording with (exercise or "calibration", side): lets a
 #: simulated wearer do what the prompts ask. Returns an awaitable that ends
 #: when the wearer has finished (unattended runs stop the set then).
@@ -86,8 +103,20 @@ class Recorder:
 
     def __init__(self, driver: SensorDriver, folder: str | Path, ui: RecorderUI, *,
                  rate_hz: float | None = None, wearer: WearerHook | None = None,
-                 metadata: dict[str, Any] | None = None) -> None:
+                 metadata: dict[str, Any] | None = None,
+                 observers: list[Observer] | None = None, countdown_s: float = 0.0,
+                 auto_end_calibration: bool = False) -> None:
+        """``observers`` get the coach's messages (the web coach); ``countdown_s``:
+        the time (s) given to get into position before each set;
+        ``auto_end_calibration``: the calibration ends by itself once its three
+        phases are good (the runner need not come back to the keyboard)."""
+        self.auto_end_calibration = auto_end_calibration
         self.driver, self.folder, self.ui = driver, Path(folder), ui
+        self.observers = list(observers or [])
+        self.countdown_s = countdown_s
+        self.results: list[Any] = []  # each saved set as analysed when it ended
+        self._live_seq = 0
+        self._cal_live: LiveCalibration | None = None
         self.rate_hz = rate_hz
         self.wearer = wearer
         self.metadata = metadata or {}
@@ -115,7 +144,7 @@ class Recorder:
         try:
             self.driver.on_link = self._on_link
             battery = f", battery {info.battery_pct} %" if info.battery_pct is not None else ""
-            self.ui.say(f"Connected to {shown(info.name)} ({shown(info.address)}){battery}.")
+            self._say(f"Connected to {shown(info.name)} ({shown(info.address)}){battery}.")
             self._session_event = {
                 "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "family": self.driver.family, "recorder": f"hipsense {__version__}",
@@ -153,12 +182,12 @@ class Recorder:
                 self._write_session_json()
                 self._log.event(self._now(), "calibration", ok=True)
                 q = cal.quality
-                self.ui.say(f"Calibration done (hinges {q.get('hinge_peak_deg', 0):.0f} deg).")
+                self._say(f"Calibration done (hinges {q.get('hinge_peak_deg', 0):.0f} deg).")
                 return True
             problem = cal.problem if cal is not None else "the recording is too short"
             self._log.event(self._now(), "calibration", ok=False, problem=problem)
-            self.ui.say(f"Calibration attempt {attempt} not usable: {problem}")
-        self.ui.say("Continuing without a calibration: angles use the nominal sensor placement.")
+            self._say(f"Calibration attempt {attempt} not usable: {problem}")
+        self._say("Continuing without a calibration: angles use the nominal sensor placement.")
         return True
 
     async def _sets_loop(self, plan: Plan | None) -> None:
@@ -173,9 +202,26 @@ class Recorder:
             ex = EXERCISES[exercise]
             file = f"set{len(self._sets) + 1:02d}.csv"
             title = f"{ex.name}" + ("" if side == "both" else f", {side} leg")
+            await self._prepare(exercise, side, title)
+            if self.interrupted:
+                return
             rec = await self._record(exercise, side, file, title)
             if rec is None:
                 return
+
+    async def _prepare(self, exercise: str, side: str, title: str) -> None:
+        """How to get into position, the side, and a countdown before the set."""
+        steps = EXERCISES[exercise].setup_steps(side)
+        self._publish(prepare_event(exercise, side, title, self.countdown_s,
+                                    len(self._sets) + 1))
+        self.ui.prepare(title, steps, self.countdown_s)
+        if self.countdown_s > 0:
+            stop = asyncio.ensure_future(self.ui.stop_set.wait())
+            try:  # Enter (or Ctrl-C) skips the countdown
+                await asyncio.wait([stop], timeout=self.countdown_s)
+            finally:
+                stop.cancel()
+            self.ui.stop_set.clear()
 
     # ---- one recording ------------------------------------------------------------------
     async def _record(self, exercise: str, side: str, file: str, title: str
@@ -204,10 +250,14 @@ class Recorder:
                         **({"first_seq": first_seq} if first_seq is not None else {}))
         self._decoder.begin_stream(first_seq)
         live = None
+        self._cal_live = None
         if exercise != "calibration":
             cal = self._calibration
             live = LiveSet(EXERCISES[exercise], side, cal.axes if cal else None,
                            cal.gyr_offset_dps if cal else None)
+            self._publish(set_begin_event(live.ex, side, title, live.threshold_deg))
+        else:
+            self._cal_live = LiveCalibration()
         self.ui.live_begin(title, live)
         stop = asyncio.ensure_future(self.ui.stop_set.wait())
         done = asyncio.ensure_future(wearer_done) if wearer_done is not None else None
@@ -215,6 +265,8 @@ class Recorder:
             while not stop.done() and not (done is not None and done.done()):
                 await asyncio.sleep(DRAIN_EVERY_S)
                 self._drain(builder, live)
+                if self._calibration_complete():
+                    break
         finally:
             stop.cancel()
             if done is not None:
@@ -231,13 +283,87 @@ class Recorder:
         rec = builder.recording()
         if exercise != "calibration":
             if len(rec) < 2:
-                self.ui.say(f"{title}: no data arrived; set not saved.")
+                text = f"{title}: no data arrived; set not saved."
+                self._say(text)
+                self._publish_set_end(exercise, side, title, None, text)
                 return rec
             write_recording(rec, self.folder / file)
             self._sets.append((builder, rec))
-            self._write_session_json()
-            self.ui.say(self._set_summary(title, builder, live))
+            session = self._write_session_json()
+            result = self._analyse_set(session)
+            self.results.append(result)
+            text = self._set_summary(title, builder, live, result)
+            self._say(text)
+            self._publish_set_end(exercise, side, title, result, text)
         return rec
+
+    def _calibration_complete(self) -> bool:
+        """All three phases good and the runner still for CALIBRATION_TAIL_S more."""
+        cal = self._cal_live
+        if not self.auto_end_calibration or cal is None or not cal.progress.done:
+            return False
+        if cal.done_at_s is None or cal.last_time_s is None:
+            return False
+        return cal.last_time_s - cal.done_at_s >= CALIBRATION_TAIL_S
+
+    def _analyse_set(self, session: Session):
+        """The set just saved, analysed offline as the report will (with the
+        session's calibration): what the runner is told it counted."""
+        from hipsense.analysis import analyze
+
+        info, rec = session.sets[-1]
+        try:
+            return analyze(Session(session.metadata, session.calibration, [(info, rec)])).sets[0]
+        except Exception as exc:  # the analysis must not end a recording
+            self._say(f"Could not analyse {info.file} now ({type(exc).__name__}); it is "
+                      "saved and analysed again after the session.")
+            return None
+
+    def _main_angle(self, exercise: str, side: str, result) -> tuple[float | None, float | None]:
+        """The set's main angle (the median per rep or hold, deg) and the other
+        side's in the last set of the same exercise on it, if any."""
+        metric = EXERCISES[exercise].primary_metric
+        value = result.medians.get(metric) if result is not None else None
+        other = None
+        if side in ("left", "right"):
+            for r in reversed(self.results[:-1]):
+                if r is not None and r.exercise == exercise and r.side not in (side, "both"):
+                    other = r.medians.get(metric)
+                    break
+        return value, other
+
+    def _publish_set_end(self, exercise: str, side: str, title: str, result, text: str
+                         ) -> None:
+        if not self.observers:
+            return
+        ex = EXERCISES[exercise]
+        value, other = self._main_angle(exercise, side, result)
+        values: list[float | None] = []
+        hold = None
+        if result is not None:
+            values = [r.metrics.get(ex.primary_metric) for r in result.reps]
+            hold = max((h.end_s - h.start_s for h in result.holds), default=0.0)
+        self._publish(set_end_event(
+            ex, side, title, saved=result is not None, file=result.file if result else None,
+            rep_count=result.rep_count if result is not None else 0, rep_values_deg=values,
+            hold_s=hold, median_deg=value, other_side_deg=other,
+            cue=_set_cue(ex, side, result), summary=text))
+
+    def _say(self, text: str) -> None:
+        self.ui.say(text)
+        if self.observers:
+            self._publish(message_event(_plain(text)))
+
+    def _publish(self, event: dict[str, Any]) -> None:
+        """Hand a coach message to every observer; one that fails is dropped
+        with a word (the page must never end a recording)."""
+        for observer in list(self.observers):
+            try:
+                observer(event)
+            except Exception as exc:
+                self.observers.remove(observer)
+                self.ui.say(f"The coach page stopped ({type(exc).__name__}: {exc}); the "
+                            "recording goes on in the terminal.")
 
     def _drain(self, builder: RecordingBuilder, live: LiveSet | None) -> None:
         assert self._log is not None and self._decoder is not None
@@ -253,14 +379,27 @@ class Recorder:
                 samples = Samples.empty(bad={"undecoded": len(items)})
                 if not self._decoder_failed:
                     self._decoder_failed = True
-                    self.ui.say(f"Could not decode {len(items)} notifications "
-                                f"({type(exc).__name__}); they are kept in the raw log.")
+                    self._say(f"Could not decode {len(items)} notifications "
+                          f"({type(exc).__name__}); they are kept in the raw log.")
             self._take(builder, live, samples)
+            if self._cal_live is not None and len(samples):
+                try:  # guidance only: it must not end the calibration
+                    self._cal_live.feed(samples.time_s, samples.acc_g, samples.gyr_dps)
+                except Exception:
+                    self._cal_live = None
         self._log.flush_if_due()
-        self.ui.live_update(live.state if live else None,
-                            {**self._link, "lost_packets": builder.lost_packets,
-                             "bad_notifications": builder.bad_notifications,
-                             "samples": len(builder)})
+        link = {**self._link, "lost_packets": builder.lost_packets,
+                "bad_notifications": builder.bad_notifications, "samples": len(builder)}
+        self.ui.live_update(live.state if live else None, link)
+        if self._cal_live is not None:
+            self.ui.calibration_update(self._cal_live.progress, len(builder))
+        if self.observers and items:
+            if live is not None:
+                self._live_seq += 1
+                self._publish(live_event(live.ex, live.state, link, self._live_seq,
+                                         items[0][0]))
+            elif self._cal_live is not None:
+                self._publish(calibration_event(self._cal_live.progress, len(builder)))
 
     @staticmethod
     def _take(builder: RecordingBuilder, live: LiveSet | None, samples: Samples) -> None:
@@ -278,15 +417,36 @@ class Recorder:
             if self._builder is not None:
                 self._builder.link_drops += 1
         elif what == "lost":
-            self.ui.say("The sensor is out of reach; ending the set.")
+            self._say("The sensor is out of reach; ending the set.")
             self.ui.stop_set.set()
 
-    def _set_summary(self, title: str, builder: RecordingBuilder, live: LiveSet | None) -> str:
+    def _set_summary(self, title: str, builder: RecordingBuilder, live: LiveSet | None,
+                     result=None) -> str:
+        """The set in one line: saved where, its reps (or hold) and main angle per
+        side as analysed offline, the cue, and what the link cost."""
         parts = [f"{title}: saved {builder.file}"]
-        if live is not None and live.ex.kind == "reps":
-            parts.append(f"{live.state.reps} reps")
+        ex = EXERCISES[builder.exercise]
+        if result is not None:
+            if ex.kind == "reps":
+                parts.append(f"{result.rep_count} reps")
+            else:
+                held = max((h.end_s - h.start_s for h in result.holds), default=0.0)
+                parts.append(f"held {held:.0f} s")
+            value, other = self._main_angle(builder.exercise, builder.side, result)
+            if value is not None and math.isfinite(value):
+                label = ex.primary_signal.label
+                words = f"{label} {value:+.1f} deg"
+                if other is not None and math.isfinite(other):
+                    words = (f"{label} {builder.side} {value:+.1f} deg, "
+                             f"{opposite(builder.side)} {other:+.1f} deg")
+                rule = ex.primary_rule
+                if rule is not None:
+                    words += f", limit {rule.threshold_deg:.0f} deg"
+                parts.append(words)
+        elif live is not None and live.ex.kind == "reps":
+            parts.append(f"{live.state.reps} reps (live count)")
         elif live is not None:
-            parts.append(f"held {live.state.longest_hold_s:.0f} s")
+            parts.append(f"held {live.state.longest_hold_s:.0f} s (live)")
         if builder.lost_packets or builder.link_drops:
             parts.append(f"{builder.lost_packets} packets lost, "
                          f"{builder.link_drops} link drops")
@@ -295,7 +455,9 @@ class Recorder:
         if builder.clock_outliers:
             parts.append(f"{builder.clock_outliers} packets with a bad time stamp placed "
                          "by the clock fit")
-        return ", ".join(parts) + "."
+        text = ", ".join(parts) + "."
+        cue = _set_cue(ex, builder.side, result) if result is not None else None
+        return f"{text} {cue}" if cue else text
 
     def _write_session_json(self) -> Session:
         stats = self._decoder.stats() if self._decoder is not None else {}
@@ -312,3 +474,31 @@ class Recorder:
         self.interrupted = True
         self.ui.stop_set.set()
         self.ui.cancel()
+
+
+def opposite(side: str) -> str:
+    return {"left": "right", "right": "left"}.get(side, side)
+
+
+def _set_cue(ex, side: str, result) -> str | None:
+    """What to work on after a set: the flag of its main metric in the
+    catalogue's words (with its cue), else a word that it was within the limit."""
+    if result is None:
+        return None
+    rule = ex.primary_rule
+    for flag in result.flags:
+        if rule is not None and flag.code == rule.code:
+            return flag.message
+    if ex.kind == "hold":
+        short = next((f for f in result.flags if f.code == "short_hold"), None)
+        return short.message if short is not None else None
+    if rule is not None and result.rep_count:
+        return f"Good: {ex.primary_signal.label} within {rule.threshold_deg:.0f} deg."
+    return None
+
+
+def _plain(text: str) -> str:
+    """Terminal markup ([bold]...[/bold]) left out, for the coach page."""
+    import re
+
+    return re.sub(r"\[/?[a-z ]+\]", "", text)

@@ -1,12 +1,17 @@
 """Wiring for ``hipsense record``: pick the sensor (a real one found by a
-scan, or the virtual one), run the recorder with the terminal UI, handle
-Ctrl-C."""
+scan, or the virtual one), serve the coach page (opened in the browser), run
+the recorder with the terminal UI, handle Ctrl-C, and when the session ends
+hand it to ``on_session_end`` (the CLI analyses it and writes the report) and
+tell the page where the report is."""
 
 from __future__ import annotations
 
 import asyncio
 import math
+import os
 import signal
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +29,21 @@ class RecordArgs:
     speed: float | None = None    # virtual sensor: None = as fast as possible unattended
     exercises: list[str] | None = None
     packet_loss: float = 0.0
+    virtual_faults: tuple[str, ...] = ()   # faults of form of the virtual runner
     bell: bool = False
     scan_s: float = 5.0
+    coach: bool = True            # serve the coach page
+    browser: bool = True          # open it in the browser (never when unattended)
+    quiet: bool = False           # the page does not speak nor chime
+    lan: bool = False             # listen on the network (with the token)
+    port: int = 0                 # 0: a free port
+    countdown_s: float = 5.0      # to get into position before a set (real time)
+    #: Called with the saved session when it ends (in the event loop); returns
+    #: the session report's path, which the coach page then shows.
+    on_session_end: Callable[[Session], Path | None] | None = None
+    #: Gets the running CoachServer (tests and the latency benchmark).
+    on_coach: Callable[[object], None] | None = None
+    athlete: str | None = None    # session.json's athlete (kept in the raw log too)
 
 
 async def _virtual(args: RecordArgs):
@@ -34,7 +52,7 @@ async def _virtual(args: RecordArgs):
 
     speed = args.speed if args.speed is not None else (math.inf if args.unattended else 1.0)
     sensor = virtual_sensor(args.exercises, seed=args.seed, packet_loss=args.packet_loss,
-                            speed=speed)
+                            speed=speed, form_faults=args.virtual_faults)
     driver = await connect_virtual(sensor, scan_s=0.1)
 
     def wearer_hook(exercise: str, side: str):
@@ -88,18 +106,93 @@ async def _record(args: RecordArgs) -> Session:
                    "(a simulated runner).[/bold]")
     wearer_hook = None
     metadata = {}
+    speed = 1.0
     if driver is None:
         driver, wearer_hook, metadata = await _virtual(args)
-    recorder = Recorder(driver, args.out, ui, wearer=wearer_hook, metadata=metadata)
+        speed = args.speed if args.speed is not None else (math.inf if args.unattended
+                                                           else 1.0)
+    if args.athlete:
+        metadata = {**metadata, "athlete": args.athlete}
+    countdown_s = 0.0 if args.unattended and math.isinf(speed) else args.countdown_s / speed
+    coach = await _start_coach(args, ui, driver.clock) if args.coach else None
+    recorder = Recorder(driver, args.out, ui, wearer=wearer_hook, metadata=metadata,
+                        observers=[coach.publish] if coach else None,
+                        countdown_s=countdown_s, auto_end_calibration=not args.unattended)
     loop = asyncio.get_running_loop()
     try:
         loop.add_signal_handler(signal.SIGINT, recorder.interrupt)
     except (NotImplementedError, RuntimeError):
         pass
     try:
-        return await recorder.run(plan)
+        session = await recorder.run(plan)
+        report = None
+        if args.on_session_end is not None:
+            try:
+                loop.remove_signal_handler(signal.SIGINT)  # Ctrl-C now stops the report
+            except (NotImplementedError, RuntimeError):
+                pass
+            report = args.on_session_end(session)
+        if coach is not None:
+            from hipsense.live.coach.events import session_end_event
+
+            coach.report_path = Path(report) if report else None
+            coach.publish(session_end_event(str(report) if report else None,
+                                            len(session.sets), str(args.out)))
+            await asyncio.sleep(0.3)  # the pages get it before the server goes
+        return session
     finally:
         try:
             loop.remove_signal_handler(signal.SIGINT)
         except (NotImplementedError, RuntimeError):
             pass
+        if coach is not None:
+            await coach.close()
+
+
+async def _start_coach(args: RecordArgs, ui, clock):
+    """The coach page's server in this event loop; its URL printed (with a QR
+    code for --lan) and opened in the browser unless told not to."""
+    from hipsense.live.coach.server import CoachServer
+
+    def command(what: str) -> None:
+        if what == "end_set":  # the page's "End set": as Enter in the terminal
+            ui.stop_set.set()
+
+    coach = CoachServer(quiet=args.quiet, lan=args.lan, port=args.port, clock=clock,
+                        on_command=command)
+    url = await coach.start()
+    ui.say(f"Coach page: {url}")
+    if args.lan:
+        ui.say("Open it on a phone or tablet on the same network (the token in the address "
+               "is its key):")
+        ui.say(qr_text(url))
+    if args.browser and not args.unattended and _can_open_browser():
+        import webbrowser
+
+        loop = asyncio.get_running_loop()
+        loop.run_in_executor(None, webbrowser.open, url)
+    if args.on_coach is not None:
+        args.on_coach(coach)
+    return coach
+
+
+def qr_text(url: str) -> str:
+    """``url`` as a QR code in text (half blocks), for the terminal."""
+    import io
+
+    import qrcode
+
+    qr = qrcode.QRCode(border=1)
+    qr.add_data(url)
+    qr.make(fit=True)
+    out = io.StringIO()
+    qr.print_ascii(out=out, invert=True)
+    return out.getvalue().rstrip("\n")
+
+
+def _can_open_browser() -> bool:
+    """A graphical browser can be opened here (on Linux without a display,
+    webbrowser would start a text browser in the recorder's terminal)."""
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True

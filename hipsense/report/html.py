@@ -1,5 +1,8 @@
-"""The session report: one self-contained HTML file (figures embedded as PNG)
-for the runner and the physio, written after a session."""
+"""The session report: one self-contained HTML file (figures embedded as SVG)
+for the runner and the physio, written after a session: the summary first
+(alerts, completion, the top three priorities, a card per exercise), the
+details after. Laid out for a phone as for a desktop; printed on A4 (or
+Letter) with no heading or caption split from what it belongs to."""
 
 from __future__ import annotations
 
@@ -12,20 +15,69 @@ from typing import Any
 from hipsense.version import __version__
 from hipsense.analysis.results import SessionResult, SetResult
 from hipsense.core import Session
-from hipsense.exercises import EXERCISES, PROGRAMME_ORDER, metric_label
-from hipsense.report.figures import left_right_figure, set_figure, to_png_base64
+from hipsense.exercises import (
+    EXERCISES, PROGRAMME_ORDER, THRESHOLDS, better_words, metric_label,
+)
+from hipsense.report.figures import left_right_figure, set_figure, to_svg_data_uri
+from hipsense.report.summary import Card, Previous, Summary, summarise
+
+#: Paper sizes of the printed reports (CSS ``@page`` sizes).
+PAPERS = {"a4": "A4", "letter": "letter"}
 
 CSS = """
-body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
-       padding: 0 1rem; color: #222; line-height: 1.45; }
-h1 { font-size: 1.6rem; } h2 { margin-top: 2rem; border-bottom: 1px solid #ddd; }
-table { border-collapse: collapse; margin: 0.5rem 0; }
-td, th { border: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: left; }
+*, *::before, *::after { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; }
+body { font-family: system-ui, sans-serif; max-width: 62rem; margin: 0 auto;
+       padding: 1rem; color: #222; line-height: 1.45; font-size: 1rem;
+       overflow-wrap: break-word; }
+.path { overflow-wrap: anywhere; }
+h1 { font-size: 1.5rem; margin: 0.5rem 0; }
+h2 { font-size: 1.25rem; margin-top: 1.8rem; border-bottom: 1px solid #ddd; }
+h3 { font-size: 1.05rem; margin: 0.8rem 0 0.3rem; }
+h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
+table { border-collapse: collapse; margin: 0.5rem 0; width: 100%; }
+td, th { border: 1px solid #ddd; padding: 0.25rem 0.4rem; text-align: left;
+         vertical-align: top; }
+tr, figure, .card, .keep, li { break-inside: avoid; page-break-inside: avoid; }
 .alert { color: #b00020; } .warning { color: #a15c00; } .info { color: #555; }
 .ok { color: #1a7f37; } .short { color: #a15c00; }
-figure { margin: 0.5rem 0 1.5rem; } img { max-width: 100%; }
+figure { margin: 0.5rem 0 1rem; }
+img { max-width: 100%; height: auto; display: block; }
+figcaption { break-before: avoid; }
 .muted { color: #666; font-size: 0.9rem; }
+.alerts { border: 2px solid #b00020; background: #fdecee; border-radius: 6px;
+          padding: 0.5rem 0.8rem; margin: 0.8rem 0; }
+.alerts p { margin: 0.2rem 0; }
+.status { font-size: 1.05rem; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(17rem, 1fr));
+         gap: 0.6rem; }
+.card { border: 1px solid #ccc; border-left: 6px solid #999; border-radius: 6px;
+        padding: 0.4rem 0.7rem; }
+.card h3 { margin: 0.1rem 0 0.2rem; }
+.card p { margin: 0.15rem 0; }
+.card.ok { border-left-color: #1a7f37; color: inherit; }
+.card.flagged { border-left-color: #b00020; }
+.card.not-measured, .card.not-done, .card.partly-done { border-left-color: #a15c00; }
+.values { font-size: 1.1rem; font-weight: 600; }
+.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 26rem), 1fr));
+           gap: 0 1rem; }
+@media (max-width: 40rem) { body { padding: 0.75rem; } }
+@media print {
+  body { max-width: none; padding: 0; font-size: 9pt; line-height: 1.25; }
+  h1 { font-size: 14pt; margin: 0 0 0.2rem; } h2 { font-size: 11.5pt; margin: 0.7rem 0 0.3rem; }
+  h3 { font-size: 10pt; }
+  p { margin: 0.3rem 0; } ol, ul { margin: 0.3rem 0; }
+  .muted { font-size: 8.5pt; }
+  .cards { grid-template-columns: repeat(3, 1fr); gap: 0.3rem; }
+  .card { padding: 0.2rem 0.45rem; }
+  .card p { margin: 0.05rem 0; }
+  .values { font-size: 10pt; }
+  .figures { grid-template-columns: 1fr 1fr; }
+  #details { break-before: page; }
+}
 """
+
+VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
 
 
 def escape(x: Any) -> str:
@@ -33,9 +85,13 @@ def escape(x: Any) -> str:
     return html.escape(str(x))
 
 
-def page(title: str, body: list[str]) -> str:
+def page(title: str, body: list[str], paper: str = "a4") -> str:
+    """A self-contained page: viewport set for phones, printed on ``paper``
+    (:data:`PAPERS`)."""
+    size = PAPERS[paper]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{escape(title)}</title><style>{CSS}</style></head><body>\n"
+            f"{VIEWPORT}<title>{escape(title)}</title><style>{CSS}"
+            f"@page {{ size: {size}; margin: 12mm; }}</style></head><body>\n"
             + "\n".join(body) + f"\n<p class=\"muted\">Made by hipsense {__version__}.</p>"
             "</body></html>\n")
 
@@ -60,60 +116,157 @@ def _prescription_rows(result: SessionResult) -> list[str]:
                 aim = f"{p.holds[0]}-{p.holds[1]} holds of {p.hold_s[1]:.0f} s"
                 holds = [h.duration_s for s in sets for h in s.holds]
                 done = ", ".join(f"{d:.0f} s" for d in holds) or "not done"
-                met = bool(holds) and all(d >= 0.9 * p.hold_s[0] for d in holds)
+                # short as the flags say it (under THRESHOLDS.short_hold_s), so the
+                # table and the cards agree
+                met = bool(holds) and all(d >= THRESHOLDS.short_hold_s for d in holds)
             cls, word = ("ok", "done") if met else ("short", "short" if sets else "missing")
-            side_text = "" if side == "both" else side
-            rows.append(f"<tr><td>{escape(ex.name)}</td><td>{side_text}</td><td>{escape(aim)}</td>"
-                        f"<td>{escape(done)}</td><td class=\"{cls}\">{word}</td></tr>")
+            side_text = "" if side == "both" else f", {side}"
+            rows.append(f"<tr><td>{escape(ex.name)}{side_text}</td><td>{escape(done)}</td>"
+                        f"<td>{escape(aim)}</td><td class=\"{cls}\">{word}</td></tr>")
     return rows
 
 
-def session_report(result: SessionResult, session: Session) -> str:
-    """The report of one analysed session (read from ``session.folder``) as an HTML page."""
+def _change_text(card: Card, since: str | None) -> str:
+    if not card.changes:
+        return ""
+    fmt = "{:.0f}" if card.unit == "s" else "{:.1f}"
+    parts = []
+    for c in card.changes:
+        who = "" if c.side == "both" else f"{c.side[0].upper()} "
+        parts.append(f"{who}{fmt.format(c.before)} → {fmt.format(c.now)} {card.unit} "
+                     f"({c.word})")
+    when = f" ({since[:10]})" if since else ""
+    return f"Since last session{when}: " + "; ".join(parts)
+
+
+def card_html(card: Card, since: str | None = None) -> str:
+    """One exercise's card: left and right against the limit, the verdict, which
+    way is better, the asymmetry and the change since the last session."""
+    cls = card.verdict.replace(" ", "-")
+    verdict_cls = {"ok": "ok", "flagged": "alert"}.get(card.verdict, "warning")
+    better = better_words(card.better) if card.unit == "deg" else "longer is better"
+    lines = [f"<article class=\"card {cls}\" data-exercise=\"{card.exercise}\">",
+             f"<h3>{escape(card.name)}</h3>",
+             f"<p class=\"values\">{escape(card.values_text)}</p>",
+             f"<p class=\"{verdict_cls}\">{escape(card.verdict_text.capitalize())}</p>",
+             f"<p class=\"muted\">{escape(card.label)}: {escape(better)}"
+             + (f"; {escape(card.asymmetry)}" if card.asymmetry else "") + "</p>"]
+    lines += [f"<p class=\"muted\">{escape(x)}</p>" for x in card.extra]
+    change = _change_text(card, since)
+    if change:
+        lines.append(f"<p class=\"change\">{escape(change)}</p>")
+    counts = " / ".join(sv.count if sv.side == "both" else f"{sv.side[0].upper()} {sv.count}"
+                        for sv in card.sides)
+    lines.append(f"<p class=\"muted\">{escape(counts)}</p></article>")
+    return "".join(lines)
+
+
+def summary_html(summary: Summary, since: str | None = None) -> list[str]:
+    """The summary a report opens with: alerts when the data limits what can be
+    said, completion and the overall word, the top three priorities, the cards."""
+    body = []
+    if summary.alerts:
+        body.append("<div class=\"alerts\" role=\"alert\"><p><b>Read this first: the data "
+                    "limits what this report can say.</b></p>")
+        body += [f"<p class=\"alert\">{escape(a.text)}</p>" for a in summary.alerts]
+        body.append("</div>")
+    status = f"{summary.sets_done}/{summary.sets_expected} sets done"
+    if summary.keep_it_up:
+        body.append(f"<p class=\"status ok\"><b>{status}.</b> Nothing flagged: the pelvis "
+                    "stayed within every threshold on every set. Keep it up.</p>")
+    elif not summary.priorities and summary.alerts:
+        body.append(f"<p class=\"status\"><b>{status}.</b> Nothing flagged in the sets that "
+                    "were measured; with the alerts above, that is not the whole picture.</p>")
+    elif not summary.priorities:
+        n = len(summary.others)
+        body.append(f"<p class=\"status\"><b>{status}.</b> Nothing past a limit; {n} "
+                    f"note{'s' if n != 1 else ''} in the details (a difference between the "
+                    "sides where neither way is better, or reps that varied).</p>")
+    else:
+        n = len(summary.priorities)
+        body.append(f"<p class=\"status\"><b>{status}.</b> {n} thing{'s' if n != 1 else ''} "
+                    "to work on" + (", the top three first." if n > 3 else ".") + "</p>")
+        body.append("<h2>Top priorities</h2><ol class=\"priorities\">")
+        for p in summary.top:
+            notes = "".join(f"<br><span class=\"muted\">{escape(x)}</span>" for x in p.notes)
+            body.append(f"<li><b>{escape(p.title)}</b> ({p.excess * 100:.0f} % past the "
+                        f"threshold)<br>{escape(p.advice)}{notes}</li>")
+        body.append("</ol>")
+    body.append("<h2>Each exercise</h2><div class=\"cards\">")
+    body += [card_html(c, since) for c in summary.cards]
+    body.append("</div>")
+    return body
+
+
+def figure_section(heading: str, blocks: list[str], per_row: int = 2) -> list[str]:
+    """A heading and its figure blocks in a grid, the heading kept on one page
+    with the first row (a heading never ends a page on its own)."""
+    first, rest = blocks[:per_row], blocks[per_row:]
+    out = [f"<div class=\"keep\">{heading}<div class=\"figures\">{''.join(first)}</div></div>"]
+    if rest:
+        out.append(f"<div class=\"figures\">{''.join(rest)}</div>")
+    return out
+
+
+#: What the set figures show, said once above them.
+SET_CAPTION = ("Each figure: an angle of the set over time. Shaded blue: the reps (or the "
+               "hold); orange band: the flag zone, from the limit (labelled on the right) to "
+               "the edge of the plot; red triangles: reps past the limit.")
+
+
+def session_report(result: SessionResult, session: Session, *,
+                   previous: Previous | None = None, athlete: str | None = None,
+                   paper: str = "a4") -> str:
+    """The report of one analysed session (read from ``session.folder``) as an
+    HTML page: the summary first (:mod:`hipsense.report.summary`), the details
+    after. ``previous`` is the athlete's last session before it (for the
+    change), ``athlete`` a name to show when session.json has none."""
     folder, metadata = session.folder, session.metadata
     started = metadata.get("started_at") or "unknown date"
-    who = metadata.get("athlete")
+    who = metadata.get("athlete") or athlete
     title = f"hipsense session {started[:10]}" + (f", {who}" if who else "")
+    summary = summarise(result, previous)
+    since = previous.started_at if previous is not None else None
     body = [f"<h1>{escape(title)}</h1>",
-            f"<p class=\"muted\">{escape(folder)}; sensor "
+            f"<p class=\"muted path\">{escape(folder)}; sensor "
             f"{escape((metadata.get('sensor') or {}).get('model') or 'unknown')}"
-            + ("; simulated session" if "simulation" in metadata else "") + "</p>"]
+            + ("; simulated session" if "simulation" in metadata else "")
+            + (f"; compared with {escape(since[:10])}" if since else
+               "; no earlier session in the history to compare with") + "</p>",
+            "<section id=\"summary\">", *summary_html(summary, since), "</section>",
+            "<section id=\"details\"><h2>Details</h2>"]
 
-    body += ["<h2>What you did</h2>", "<table><tr><th>exercise</th><th>side</th>"
-             "<th>prescribed</th><th>done</th><th></th></tr>", *_prescription_rows(result),
-             "</table>"]
-
-    flags = [(s, f) for s in result.sets for f in s.flags if f.code != "data_quality"]
-    asym = [c for c in result.comparisons if c.flag]
-    body.append("<h2>What to work on</h2>")
-    if not flags and not asym:
-        body.append("<p class=\"ok\">Nothing flagged: the pelvis stayed within every "
-                    "threshold. Keep it up.</p>")
-    else:
-        body.append("<ul>")
-        for s, f in flags:
-            body.append(f"<li class=\"{f.severity}\"><b>{escape(_set_title(s))}</b>: "
-                        f"{escape(f.message)}</li>")
-        for c in asym:
-            body.append(f"<li class=\"warning\"><b>{escape(EXERCISES[c.exercise].name)}</b>: "
-                        f"left {c.left:.1f} against right {c.right:.1f} "
-                        f"({escape(metric_label(c.metric))}), a difference of "
-                        f"{c.difference:.1f}.</li>")
+    rest = summary.priorities[3:]
+    if rest or summary.others:
+        body.append("<h3>Everything else to work on</h3><ul>")
+        body += [f"<li><b>{escape(p.title)}</b>: {escape(p.advice)}</li>" for p in rest]
+        body += [f"<li class=\"info\">{escape(x)}</li>" for x in summary.others]
         body.append("</ul>")
 
-    body.append("<h2>Each set</h2>")
+    body += ["<h3>What you did</h3>", "<table><thead><tr><th>exercise</th><th>done</th>"
+             "<th>prescribed</th><th></th></tr></thead><tbody>", *_prescription_rows(result),
+             "</tbody></table>"]
+
+    blocks = []
     for s in result.sets:
-        medians = ", ".join(f"{metric_label(k)} {v:+.1f} deg" for k, v in s.medians.items()
+        ex = EXERCISES[s.exercise]
+        medians = ", ".join(f"{metric_label(k)} {v:.1f} deg" for k, v in s.medians.items()
                             if v is not None)
-        count = (f"{s.rep_count} reps" if EXERCISES[s.exercise].kind == "reps" else
+        count = (f"{s.rep_count} reps" if ex.kind == "reps" else
                  ", ".join(f"held {h.duration_s:.0f} s" for h in s.holds) or "no hold found")
-        body.append(f"<h3>{escape(_set_title(s))}</h3><p>{escape(count)}; median per rep: "
-                    f"{escape(medians or '-')}</p>")
-        body.append(f"<figure><img alt=\"{escape(_set_title(s))}: "
-                    f"{escape(metric_label(EXERCISES[s.exercise].primary_metric))} over time\" "
-                    f"src=\"{to_png_base64(set_figure(s))}\"><figcaption class=\"muted\">"
-                    "Shaded: the reps (or the hold); red triangles: reps past the threshold; "
-                    "orange band: the flag zone.</figcaption></figure>")
+        figures = [ex.primary_metric] + [sig.name for sig in ex.signals
+                                         if sig.name != ex.primary_metric
+                                         and sig.better in ("lower", "higher")]
+        for metric in figures:
+            blocks.append(f"<div class=\"keep\"><h3>{escape(_set_title(s))}"
+                        + ("" if metric == ex.primary_metric else
+                           f": {escape(metric_label(metric))}")
+                        + f"</h3><p>{escape(count)}; median per rep: {escape(medians or '-')}</p>"
+                        f"<figure><img alt=\"{escape(_set_title(s))}: "
+                        f"{escape(metric_label(metric))} over time\" "
+                        f"src=\"{to_svg_data_uri(set_figure(s, metric))}\"></figure></div>")
+    body += figure_section(f"<h2>Each set</h2><p class=\"muted\">{escape(SET_CAPTION)}</p>",
+                           blocks)
 
     pairs = []
     for ex_id in PROGRAMME_ORDER:
@@ -122,34 +275,36 @@ def session_report(result: SessionResult, session: Session) -> str:
         if left and right:
             pairs.append((ex_id, left[0], right[0]))
     if pairs:
-        body.append("<h2>Left and right, rep by rep</h2>")
-        for ex_id, left, right in pairs:
-            body.append(f"<figure><img alt=\"{escape(EXERCISES[ex_id].name)}: left and right\" "
-                        f"src=\"{to_png_base64(left_right_figure(ex_id, left, right))}\">"
-                        "</figure>")
+        blocks = [f"<div class=\"keep\"><h3>{escape(EXERCISES[ex_id].name)}</h3>"
+                  f"<figure><img alt=\"{escape(EXERCISES[ex_id].name)}: left and "
+                  f"right\" src=\"{to_svg_data_uri(left_right_figure(ex_id, left, right))}"
+                  "\"></figure></div>" for ex_id, left, right in pairs]
+        body += figure_section("<h2>Left and right, rep by rep</h2>", blocks)
 
     body.append("<h2>Data quality</h2>")
     cal = result.calibration
     body.append("<p>" + ("Calibration: usable." if cal.get("ok") else
                          f"Calibration: {escape(cal.get('problem') or 'none recorded')}.") + "</p>")
-    body.append("<table><tr><th>set</th><th>samples</th><th>rate Hz</th><th>lost samples</th>"
-                "<th>notes</th></tr>")
+    body.append("<table><thead><tr><th>set</th><th>samples</th><th>rate Hz</th><th>lost</th>"
+                "<th>notes</th></tr></thead><tbody>")
     for s in result.sets:
         q = s.quality
         notes = "; ".join(f.message for f in s.flags if f.code == "data_quality") or "-"
         body.append(f"<tr><td>{escape(s.file)}</td><td>{q.get('samples', '-')}</td>"
                     f"<td>{q.get('rate_hz', '-')}</td><td>{q.get('lost_samples', '-')}</td>"
                     f"<td>{escape(notes)}</td></tr>")
-    body.append("</table>")
-    return page(title, body)
+    body.append("</tbody></table></section>")
+    return page(title, body, paper)
 
 
-def write_session_report(result: SessionResult, session: Session, out: str | Path) -> Path:
-    """Write the report of an analysed session (:func:`session_report`) to ``out``."""
+def write_session_report(result: SessionResult, session: Session, out: str | Path,
+                         **options: Any) -> Path:
+    """Write the report of an analysed session (:func:`session_report`, with its
+    keyword ``options``) to ``out``."""
     from hipsense.io.session import write_text
 
     out = Path(out)
-    write_text(session_report(result, session), out)
+    write_text(session_report(result, session, **options), out)
     return out
 
 

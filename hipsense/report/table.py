@@ -138,10 +138,12 @@ def print_sensors(found: Sequence[tuple[Any, Any]]) -> None:
 def print_history(rows: Sequence[Any]) -> None:
     """The stored sessions (rows of ``history.store.sessions_table``)."""
     table = Table(title=f"{len(rows)} sessions in the history")
-    for col in ("id", "started", "folder", "sets", "flags", "analysed by"):
+    for col in ("id", "started", "athlete", "folder", "sets", "flags", "analysed by"):
         table.add_column(col)
     for r in rows:
-        table.add_row(str(r["id"]), shown(r["started_at"] or "?"), shown(r["folder"]) +
+        athlete = r["athlete"] if "athlete" in r.keys() else None
+        table.add_row(str(r["id"]), shown(r["started_at"] or "?"), shown(athlete or "-"),
+                      shown(r["folder"]) +
                       (" (simulated)" if r["simulated"] else ""), str(r["sets"]),
                       str(r["flags"]), f"hipsense {r['hipsense_version']}")
     wide_console().print(table)

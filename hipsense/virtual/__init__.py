@@ -27,18 +27,46 @@ from hipsense.sensors.hipsense.driver import HipsenseDriver
 from hipsense.sim import SessionSpec, programme_sets
 
 
+#: Faults of form the virtual runner can be asked for (``record
+#: --virtual-faults``): name -> (exercises, what the set does). The sizes are
+#: well past the catalogue's limits, so the cue fires on most reps.
+FORM_FAULTS: dict[str, tuple[tuple[str, ...], dict[str, float]]] = {
+    "drop": (("single_leg_squat", "knee_drive"), {"fault_deg": 8.0}),
+    "rollback": (("clamshell",), {"fault_deg": 8.0}),
+    "lift": (("prone_hip_extension",), {"fault_deg": 8.0}),
+    "obliquity": (("hip_bridge",), {"fault_deg": 6.5}),
+    "short_hold": (("hip_stretch", "hip_flexor_stretch"), {"hold_s": 18.0}),
+}
+
+
 def virtual_sensor(exercises: Sequence[str] | None = None, *, seed: int = 1,
                    packet_loss: float = 0.0, spec: SessionSpec | None = None,
+                   form_faults: Sequence[str] = (),
                    **options: Any) -> sensor_module.VirtualSensor:
     """The virtual sensor on a simulated runner (seed ``seed``) who does the
     programme's sets of ``exercises`` (every exercise by default), losing
-    ``packet_loss`` of the packets in the simulated radio, or the session
+    ``packet_loss`` of the packets in the simulated radio, with the faults of
+    form named in ``form_faults`` (:data:`FORM_FAULTS`), or the session
     ``spec`` when given. ``options`` go to :class:`~.sensor.VirtualSensor`
     (``speed``, ``faults``, ``name``, ``reports_seq`` ...)."""
     if spec is None:
         sets = programme_sets(list(exercises)) if exercises else programme_sets()
+        if form_faults:
+            sets = tuple(_with_faults(s, form_faults) for s in sets)
         spec = SessionSpec(sets=sets, packet_loss=packet_loss)
     return sensor_module.VirtualSensor(sensor_module.VirtualWearer(spec, seed), **options)
+
+
+def _with_faults(spec: Any, form_faults: Sequence[str]) -> Any:
+    """A set's spec with the asked faults of form that apply to its exercise."""
+    import dataclasses
+
+    changes: dict[str, float] = {}
+    for name in form_faults:
+        exercises, what = FORM_FAULTS[name]
+        if spec.exercise in exercises:
+            changes.update(what)
+    return dataclasses.replace(spec, **changes) if changes else spec
 
 
 async def connect_virtual(sensor: sensor_module.VirtualSensor, *, scan_s: float = 0.05
@@ -55,4 +83,4 @@ async def connect_virtual(sensor: sensor_module.VirtualSensor, *, scan_s: float 
     return HipsenseDriver(found[0][1], backend=VirtualClientBackend, clock=clock)
 
 
-__all__ = ["connect_virtual", "virtual_sensor"]
+__all__ = ["FORM_FAULTS", "connect_virtual", "virtual_sensor"]

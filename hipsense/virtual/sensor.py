@@ -64,10 +64,10 @@ HOST_DRIFT = 40e-6
 class VirtualWearer:
     """The simulated runner: does the calibration and sets it is asked for.
 
-    Asked in the order of ``spec`` (the unattended session), it performs
-    exactly the recordings of ``simulate_session(spec, seed)``. Asked for
-    something else (a chosen exercise, a repeated calibration), it simulates
-    that afresh with the same sensor placement.
+    Asked for the sets of ``spec`` (in its order or not), it performs exactly
+    the recordings of ``simulate_session(spec, seed)``. Asked for something
+    else (a set again, a repeated calibration), it simulates that afresh with
+    the same sensor placement (a set as ``spec`` plans it, when it does).
     """
 
     def __init__(self, spec: SessionSpec, seed: int) -> None:
@@ -91,13 +91,18 @@ class VirtualWearer:
         """The recording of doing ``exercise`` on ``side`` (``"calibration"``, ``""``
         for the calibration) on a sensor clock that reads ``now_s``. In real time
         it starts now; else at its simulated time if that is still to come."""
-        if self._script and self._script[0][:2] == (exercise, side):
-            rec = self._script.pop(0)[2]
+        planned = next((i for i, item in enumerate(self._script)
+                        if item[:2] == (exercise, side)), None)
+        if planned is not None:  # the planned recording, in the plan's order or not
+            rec = self._script.pop(planned)[2]
         else:
             self._extra += 1
             mounting = self.simulated.truth["mounting"]
+            # a set done again is done as planned (its faults of form too)
+            again = next((s for s in self.spec.sets if (s.exercise, s.side) == (exercise, side)),
+                         SetSpec(exercise, side))
             spec = SessionSpec(
-                sets=() if exercise == "calibration" else (SetSpec(exercise, side),),
+                sets=() if exercise == "calibration" else (again,),
                 rate_hz=self.spec.rate_hz, acc_range_g=self.spec.acc_range_g,
                 gyr_range_dps=self.spec.gyr_range_dps,
                 calibration=exercise == "calibration",
@@ -202,7 +207,11 @@ class VirtualSensor:
 
     # ---- what the wearer does --------------------------------------------------
     def wearer_does(self, exercise: str, side: str) -> None:
-        """What the runner does at the next START ("calibration", "" or an exercise)."""
+        """What the runner does at the next START ("calibration", "" or an exercise).
+
+        The runner moves on when asked: the rest of a recording the recorder
+        ended early (Enter) is never done, so it is never produced either
+        (a START after a reconnect, which nobody asked for, resumes it)."""
         self._next_activity = (exercise, side)
 
     # ---- link ------------------------------------------------------------------
@@ -321,12 +330,19 @@ class VirtualSensor:
             self._seq_base += int(p.number[-1]) + 1
 
     def _start(self) -> None:
+        p = self._packets
+        if self._next_activity is not None and p is not None and self._pos < len(p.number):
+            # a recording ended early: what is left of it is never produced, so
+            # the sequence numbers go on from the last packet produced
+            self._seq_base = self.next_seq()
+            self._packets = None
+        started_s = self.now_s()
         if self._packets is None or self._pos >= len(self._packets.number):
             activity = self._next_activity or self.wearer.next_planned
             if activity is None:
                 raise CommandError(Result.INVALID_STATE, "the virtual wearer has nothing to do")
             self._next_activity = None
-            rec = self.wearer.perform(*activity, self.now_s(),
+            rec = self.wearer.perform(*activity, started_s,
                                       realtime=not math.isinf(self.speed))
             self._packets = packetise(rec, self.acc_g_per_lsb, self.gyr_dps_per_lsb,
                                       self.samples_per_packet)
@@ -334,9 +350,11 @@ class VirtualSensor:
             self.finished.clear()
         self._set_clock(self.now_s())
         # what the wearer did while the sensor was not streaming is not sent (so
-        # the START result names the first packet this stream produces)
+        # the START result names the first packet this stream produces); judged at
+        # the START, not after the time simulating and packetising took (at 200x
+        # real time, 5 ms of a busy host are 1 s of the set)
         p = self._packets
-        while self._pos < len(p.number) and p.t0_us[self._pos] / 1e6 < self.now_s() - 1e-3:
+        while self._pos < len(p.number) and p.t0_us[self._pos] / 1e6 < started_s - 1e-3:
             self._undelivered(self._pos)
             self._advance()
         self.streaming = True

@@ -78,7 +78,8 @@ def test_session_report_says_what_was_done_and_what_to_work_on(tmp_path, capsys)
     assert main(["report", str(WEEKS[0]), "-o", str(out)]) == 0
     page = out.read_text()
     n_sets = len(analyze_session(WEEKS[0]).sets)
-    assert page.count("<img ") == n_sets + 4  # a figure per set, four left/right pairs
+    # a figure per set (two for the bridge: obliquity and lift), four left/right pairs
+    assert page.count("<img ") == n_sets + 1 + 4
     assert "Your left hip dropped 9 deg on average during right single-leg squats" in page
     assert "short" in page  # the week-1 stretches were held 21-26 s of 30
     assert "src=\"http" not in page and "<script" not in page  # self-contained
@@ -140,7 +141,9 @@ def test_reports_load_in_a_headless_browser_with_every_figure(tmp_path):
     report, trends = tmp_path / "report.html", tmp_path / "trends.html"
     assert main(["report", str(WEEKS[0]), "-o", str(report)]) == 0
     assert main(["trends", "--db", str(tmp_path / "h.sqlite3"), "-o", str(trends)]) == 0
-    for page, figures in ((report, 17), (trends, 7)):
+    # the session: 13 sets, the bridge's lift, 4 left/right pairs; the trends: 7
+    # exercises, the bridge's lift and the two stretches' hold durations
+    for page, figures in ((report, 18), (trends, 10)):
         dom, log = _open_in_browser(page, tmp_path)
         m = re.search(r'data-check="images=(\d+) loaded=(\d+)"', dom)
         assert m, dom[:500]
