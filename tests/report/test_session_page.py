@@ -68,7 +68,7 @@ def test_directions_not_signs(week1_page):
     assert "left -8.1 against right -13.2" not in text
     assert not re.search(r"left -?\d+\.\d against right", text)
     assert "right worse by 5.7 deg (drop)" in text
-    assert "right tilted further back by 5.0 deg (tilt: neither way is better)" in text
+    assert "right tilted further back by 5.1 deg (tilt: neither way is better)" in text
     for words in ("drop: lower is better", "rollback: lower is better",
                   "obliquity: nearer zero is better", "hold: longer is better",
                   "bridge lift: 30.0 deg (higher is better)"):
