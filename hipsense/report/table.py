@@ -2,7 +2,9 @@
 session's truth, a session folder's check, the sensors in range, the history.
 
 Every name or path from outside is shown literally (:func:`~hipsense.errors.shown`),
-never as markup."""
+never as markup. The tables take the terminal's width (80 columns when it is
+not a terminal) and wrap their cells at spaces: exercises and flags are shown
+in words, and only a path longer than its column is folded."""
 
 from __future__ import annotations
 
@@ -35,8 +37,8 @@ def session_table(result: SessionResult, title: str) -> Group:
         else:
             did = f"{s.rep_count} reps"
         medians = ", ".join(f"{metric_label(k)} {v:+.1f}" for k, v in s.medians.items())
-        codes = Text(", ".join(sorted({f.code for f in s.flags})) or "-")
-        sets.add_row(shown(s.file), s.exercise, s.side, did, medians, codes)
+        codes = Text(", ".join(sorted({_words(f.code) for f in s.flags})) or "-")
+        sets.add_row(shown(s.file), ex.name, s.side, did, medians, codes)
     parts: list = [sets]
     messages = []
     for s in result.sets:
@@ -59,20 +61,21 @@ def session_table(result: SessionResult, title: str) -> Group:
             comp.add_column(col)
         for c in result.comparisons:
             fmt = "{:.0f}" if c.metric == "rep_count" else "{:.1f}"
-            comp.add_row(c.exercise, c.metric, fmt.format(c.left), fmt.format(c.right),
+            comp.add_row(EXERCISES[c.exercise].name, metric_label(c.metric),
+                         fmt.format(c.left), fmt.format(c.right),
                          fmt.format(c.difference), "asymmetry" if c.flag else "")
         parts.append(comp)
     return Group(*parts)
 
 
+def _words(code: str) -> str:
+    """A flag code in words for a table cell ("excessive pelvic drop"), so that
+    a narrow column wraps it between words."""
+    return code.replace("_", " ")
+
+
 def print_session(result: SessionResult, title: str) -> None:
-    console = Console(width=max(Console().width, 120))
-    console.print(session_table(result, title))
-
-
-def wide_console() -> Console:
-    """A console at least 110 columns wide (tables stay readable in a narrow pipe)."""
-    return Console(width=max(Console().width, 110))
+    Console().print(session_table(result, title))
 
 
 def print_simulated(folder: Path, truth: dict[str, Any]) -> None:
@@ -90,9 +93,9 @@ def print_simulated(folder: Path, truth: dict[str, Any]) -> None:
         else:
             count = f"{s['rep_count']} reps"
         medians = ", ".join(f"{metric_label(k)} {v:+.1f} deg" for k, v in s["medians"].items())
-        table.add_row(shown(s["file"]), s["exercise"], s["side"], count, medians,
-                      str(s["lost_samples"]))
-    wide_console().print(table)
+        table.add_row(shown(s["file"]), EXERCISES[s["exercise"]].name, s["side"], count,
+                      medians, str(s["lost_samples"]))
+    Console().print(table)
 
 
 def print_check(folder: Path, session: Session) -> None:
@@ -109,7 +112,8 @@ def print_check(folder: Path, session: Session) -> None:
         rows.append((session.calibration_file, "calibration", "", session.calibration))
     else:
         rows.append(("(none)", "calibration", "", None))
-    rows += [(info.file, info.exercise, info.side, rec) for info, rec in session.sets]
+    rows += [(info.file, EXERCISES[info.exercise].name, info.side, rec)
+             for info, rec in session.sets]
     for name, exercise, side, rec in rows:
         if rec is None:
             table.add_row(shown(name), exercise, side, "-", "-", "-", "no calibration recorded")
@@ -119,7 +123,7 @@ def print_check(folder: Path, session: Session) -> None:
                     f"{gaps.longest_s:.2f} s)" if gaps.count else "none")
         table.add_row(shown(name), exercise, side, str(len(rec)), f"{rec.duration_s:.1f}",
                       f"{rec.median_rate_hz():.1f}", gap_text)
-    console = wide_console()
+    console = Console()
     console.print(verdict, soft_wrap=True)
     console.print(table)
 
@@ -139,11 +143,13 @@ def print_history(rows: Sequence[Any]) -> None:
     """The stored sessions (rows of ``history.store.sessions_table``)."""
     table = Table(title=f"{len(rows)} sessions in the history")
     for col in ("id", "started", "athlete", "folder", "sets", "flags", "analysed by"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold" if col == "folder" else "ellipsis")
     for r in rows:
         athlete = r["athlete"] if "athlete" in r.keys() else None
-        table.add_row(str(r["id"]), shown(r["started_at"] or "?"), shown(athlete or "-"),
+        # to the minute (the folder and the export carry the full time)
+        started = (r["started_at"] or "?")[:16].replace("T", " ")
+        table.add_row(str(r["id"]), shown(started), shown(athlete or "-"),
                       shown(r["folder"]) +
                       (" (simulated)" if r["simulated"] else ""), str(r["sets"]),
                       str(r["flags"]), f"hipsense {r['hipsense_version']}")
-    wide_console().print(table)
+    Console().print(table)
