@@ -10,6 +10,20 @@ from hipsense.sim import SessionSpec, SimulatedSession, programme_sets, simulate
 REPO = Path(__file__).resolve().parents[1]
 
 
+def chromium() -> str:
+    """The chromium to drive, or skip the test where there is none (unless
+    HIPSENSE_REQUIRE_BROWSER says it must be there: then fail)."""
+    import os
+
+    from hipsense.report.html import find_chromium
+
+    exe = find_chromium()
+    if exe is None and not os.environ.get("HIPSENSE_REQUIRE_BROWSER"):
+        pytest.skip("no chromium here (.ci/run installs it)")
+    assert exe, "chromium is required (HIPSENSE_REQUIRE_BROWSER) but not installed"
+    return exe
+
+
 @pytest.fixture(autouse=True)
 def _history_db(tmp_path_factory, monkeypatch):
     """Every test's history database is its own (never the user's)."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
 
 import pytest
@@ -19,14 +18,9 @@ from hipsense.io import read_session
 
 from tests.live.coach_session import record_with_coach
 
+from tests.conftest import chromium
 
-def chromium() -> str:
-    exe = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
-                if shutil.which(n)), None)
-    if exe is None and not os.environ.get("HIPSENSE_REQUIRE_BROWSER"):
-        pytest.skip("no chromium here (.ci/run installs it)")
-    assert exe, "chromium is required (HIPSENSE_REQUIRE_BROWSER) but not installed"
-    return exe
+
 
 
 async def open_page(exe: str, url: str, profile) -> asyncio.subprocess.Process:

@@ -16,9 +16,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import pytest
 
-from hipsense.report.html import find_chromium
+
+from tests.conftest import chromium
 
 PROBE = """(async () => {
   await Promise.all([...document.images].map(i => i.decode().catch(() => null)));
@@ -37,12 +37,6 @@ PROBE = """(async () => {
 })()"""
 
 
-def chromium() -> str:
-    exe = find_chromium()
-    if exe is None and not os.environ.get("HIPSENSE_REQUIRE_BROWSER"):
-        pytest.skip("no chromium here (.ci/run installs it)")
-    assert exe, "chromium is required (HIPSENSE_REQUIRE_BROWSER) but not installed"
-    return exe
 
 
 class _Pipe:

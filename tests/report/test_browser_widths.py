@@ -15,7 +15,8 @@ from hipsense.report.figures import FONT_PT
 from hipsense.report.roster import write_roster
 
 from tests.conftest import REPO
-from tests.report.browser import chromium, probe
+from tests.conftest import chromium
+from tests.report.browser import probe
 
 WEEKS = sorted((REPO / "sample_data").glob("2026-*"))
 

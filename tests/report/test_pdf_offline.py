@@ -11,7 +11,6 @@ the log check sees what chromium does when it is not told to stay offline.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import stat
 import subprocess
@@ -22,9 +21,9 @@ import pytest
 
 import hipsense.report.html as report_html
 from hipsense.cli import main
-from hipsense.report.html import OFFLINE_SWITCHES, find_chromium, pdf_command, write_pdf
+from hipsense.report.html import OFFLINE_SWITCHES, pdf_command, write_pdf
 
-from tests.conftest import REPO
+from tests.conftest import REPO, chromium
 
 pytestmark = pytest.mark.slow  # a real chromium per test
 
@@ -38,12 +37,6 @@ IPV6_PROBE = "[2001:4860:4860::8888]:443"
 LOCAL_SCHEMES = ("file:", "data:", "chrome:", "about:", "blob:", "chrome-extension:")
 
 
-def _chromium() -> str:
-    exe = find_chromium()
-    if exe is None and not os.environ.get("HIPSENSE_REQUIRE_BROWSER"):
-        pytest.skip("no chromium here (.ci/run installs it)")
-    assert exe, "chromium is required (HIPSENSE_REQUIRE_BROWSER) but not installed"
-    return exe
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +97,7 @@ def _render_with_netlog(tmp_path: Path, command: list[str] | None = None) -> dic
 
 
 def test_the_pdf_render_makes_no_network_connection(report, tmp_path):
-    _chromium()
+    chromium()
     shutil.copy(report, tmp_path / "report.html")
     use = _render_with_netlog(tmp_path)
     assert use["resolved"] == []
@@ -122,7 +115,7 @@ def test_the_pdf_render_makes_no_network_connection(report, tmp_path):
 def test_the_log_check_sees_an_online_chromium(report, tmp_path):
     """Control: the command line hipsense used before resolves Google's hosts
     and connects (or tries to) -- the check above would have failed."""
-    exe = _chromium()
+    exe = chromium()
     shutil.copy(report, tmp_path / "report.html")
     old = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
            f"--user-data-dir={tmp_path / 'profile'}",
@@ -144,7 +137,7 @@ def _unshare_net() -> list[str]:
 
 
 def test_report_pdf_works_in_an_empty_network_namespace(report, tmp_path):
-    _chromium()
+    chromium()
     unshare = _unshare_net()
     out = tmp_path / "week1.html"
     check = ("import socket\n"

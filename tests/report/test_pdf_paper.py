@@ -13,7 +13,7 @@ from hipsense.history.store import import_folder, open_db
 from hipsense.report.html import write_pdf
 
 from tests.conftest import REPO
-from tests.report.browser import chromium
+from tests.conftest import chromium
 
 WEEKS = sorted((REPO / "sample_data").glob("2026-*"))
 

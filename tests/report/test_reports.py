@@ -3,9 +3,7 @@ headless browser."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 
 import numpy as np
@@ -18,7 +16,7 @@ from hipsense.history.store import import_folder, open_db
 from hipsense.report.figures import flagged_reps, set_figure
 from hipsense.report.trends import adherence, trend_table, what_changed
 
-from tests.conftest import REPO
+from tests.conftest import REPO, chromium
 
 WEEKS = sorted((REPO / "sample_data").glob("2026-*"))
 
@@ -102,13 +100,6 @@ def test_trends_say_what_changed(tmp_path):
     assert [aim for _, _, aim in rows] == ["1", "1", "2-3", "2-3", "2-3", "2-3"]
 
 
-def _chromium() -> str | None:
-    exe = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
-                if shutil.which(n)), None)
-    if exe is None and not os.environ.get("HIPSENSE_REQUIRE_BROWSER"):
-        pytest.skip("no chromium here (.ci/run installs it)")
-    assert exe, "chromium is required (HIPSENSE_REQUIRE_BROWSER) but not installed"
-    return exe
 
 
 CHECK = """<script>
@@ -124,7 +115,7 @@ window.addEventListener('error', e => document.body.setAttribute('data-error', e
 def _open_in_browser(page, tmp_path):
     probe = tmp_path / "probe.html"
     probe.write_text(page.read_text().replace("</body>", CHECK + "</body>"))
-    done = subprocess.run([_chromium(), "--headless", "--no-sandbox", "--disable-gpu",
+    done = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu",
                            "--virtual-time-budget=5000", "--enable-logging=stderr", "--v=0",
                            "--dump-dom", probe.as_uri()],
                           capture_output=True, text=True, timeout=120)
@@ -171,7 +162,7 @@ def test_demo_does_the_whole_job(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_report_prints_to_pdf(tmp_path):
-    _chromium()
+    chromium()
     out = tmp_path / "week1.html"
     assert main(["report", str(WEEKS[0]), "-o", str(out), "--pdf"]) == 0
     pdf = (tmp_path / "week1.pdf").read_bytes()
