@@ -61,6 +61,8 @@ def make_private_dir(path: str | Path) -> None:
 def make_private(path: str | Path) -> None:
     """Take group and world access away from an existing file or folder this
     user owns (keeps the owner's bits: a read-only file stays read-only)."""
+    if not hasattr(os, "geteuid"):  # Windows: no POSIX modes (the profile's ACL protects)
+        return
     try:
         st = os.stat(path)
         if st.st_uid == os.geteuid() and stat.S_IMODE(st.st_mode) & 0o077:
@@ -87,6 +89,8 @@ def open_private(path: str | Path, mode: str = "w", **kwargs: Any) -> IO[Any]:
 
 
 def _fchmod_private(fd: int) -> None:
+    if not hasattr(os, "fchmod"):  # Windows: no POSIX modes (the profile's ACL protects)
+        return
     st = os.fstat(fd)
     if stat.S_IMODE(st.st_mode) != FILE_MODE and st.st_uid == os.geteuid():
         os.fchmod(fd, FILE_MODE)

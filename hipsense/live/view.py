@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Any
+import threading
+from typing import IO, Any, Callable
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -102,12 +103,41 @@ def calibration_text(progress: CalibrationProgress, samples: int) -> Text:
     return text
 
 
+class LineReader:
+    """The lines of a text stream (stdin), read by a daemon thread and handed
+    to ``on_line`` in the event loop; "" once at the end of input. Portable:
+    Windows' event loops cannot watch stdin (``loop.add_reader``)."""
+
+    def __init__(self, stream: IO[str], on_line: Callable[[str], None],
+                 loop: asyncio.AbstractEventLoop) -> None:
+        self._stream, self._on_line, self._loop = stream, on_line, loop
+        self._thread = threading.Thread(target=self._run, name="hipsense-keyboard", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                line = self._stream.readline()
+            except (OSError, ValueError):  # the stream went away
+                line = ""
+            try:
+                self._loop.call_soon_threadsafe(self._on_line, line)
+            except RuntimeError:  # the loop is closed: nobody listens any more
+                return
+            if line == "":
+                return
+
+
 class ConsoleUI:
     """Interactive prompts on stdin/stdout; the live panel redrawn in place."""
 
-    def __init__(self, console: Console | None = None, *, bell: bool = False) -> None:
+    def __init__(self, console: Console | None = None, *, bell: bool = False,
+                 stdin: IO[str] | None = None) -> None:
         self.console = console or Console()
         self.bell = bell
+        self._stdin = stdin
         self.stop_set = asyncio.Event()
         self._lines: asyncio.Queue[str] = asyncio.Queue()
         self._live: Live | None = None
@@ -118,14 +148,12 @@ class ConsoleUI:
 
     def _ensure_reader(self) -> None:
         if not self._reader:
-            loop = asyncio.get_running_loop()
-            loop.add_reader(sys.stdin.fileno(), self._on_stdin)
+            LineReader(self._stdin or sys.stdin, self._on_line,
+                       asyncio.get_running_loop()).start()
             self._reader = True
 
-    def _on_stdin(self) -> None:
-        line = sys.stdin.readline()
+    def _on_line(self, line: str) -> None:
         if line == "":  # end of input: nobody will answer any more
-            asyncio.get_running_loop().remove_reader(sys.stdin.fileno())
             line = "q\n"
         if self._live is not None or self._preparing:
             self.stop_set.set()
