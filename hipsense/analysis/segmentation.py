@@ -719,6 +719,21 @@ def _still_start(time_s: np.ndarray, up: np.ndarray, rate_dps: np.ndarray, noise
     return np.arange(a + quiet[-1][0], a + quiet[-1][1]) if quiet else None
 
 
+def _back_over_sway(rate_dps: np.ndarray, off_before_deg: np.ndarray, lo: int, start: int,
+                    end: int, tol: float) -> int:
+    """The first index of a quiet start [start, end) that one-leg sway cut
+    short (its posture swung past ``tol`` deg, so a short stretch's mean is off
+    by much of the sway): back from ``start`` while the pelvis turns no faster
+    than SWAY_RATE_FACTOR times its rate in the stretch (90th percentile,
+    deg/s) and its posture (``off_before_deg``, deg from the anchor for
+    samples lo..start) stays within SWAY_POSTURE_FACTOR times ``tol``."""
+    level = float(np.percentile(rate_dps[start:end], 90))
+    swaying = (rate_dps[lo:start] <= SWAY_RATE_FACTOR * level) \
+        & (off_before_deg <= SWAY_POSTURE_FACTOR * tol)
+    moved = np.flatnonzero(~swaying)
+    return lo + (int(moved[-1]) + 1 if moved.size else 0)
+
+
 def _reference(time_s: np.ndarray, up: np.ndarray, ms: np.ndarray, reps: list[RepWindow],
                home: float, noise: float, lo: int, first: int, rate_dps: np.ndarray
                ) -> tuple[np.ndarray, bool]:
@@ -740,13 +755,7 @@ def _reference(time_s: np.ndarray, up: np.ndarray, ms: np.ndarray, reps: list[Re
         start = lo + (int(outside[-1]) + 1 if outside.size else 0)
         if start < end - 1 and time_s[end - 1] - time_s[start] >= 0.3:
             if time_s[end - 1] - time_s[start] < SHORT_QUIET_S:
-                # one-leg sway swings the posture past the tolerance: a short
-                # stretch's mean is off by much of the sway; back over sway
-                level = float(np.percentile(rate_dps[start:end], 90))
-                swaying = (rate_dps[lo:start] <= SWAY_RATE_FACTOR * level) \
-                    & (off[:start - lo] <= SWAY_POSTURE_FACTOR * tol)
-                moved = np.flatnonzero(~swaying)
-                start = lo + (int(moved[-1]) + 1 if moved.size else 0)
+                start = _back_over_sway(rate_dps, off[:start - lo], lo, start, end, tol)
             return np.arange(start, end), bool(time_s[end - 1] - time_s[start]
                                                >= MIN_REFERENCE_S - 0.05)
     # no quiet start: the rests at home between the first reps
