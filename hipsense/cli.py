@@ -206,7 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="HTML file (default: report.html in the session folder; for a "
                           "session inside the repository's sample_data/ or a read-only "
                           "folder, reports/<session>/report.html beside the history database)")
-    rep.add_argument("--pdf", action="store_true", help="also print it to PDF (needs chromium)")
+    rep.add_argument("--pdf", action="store_true",
+                     help="also write it as a PDF (report.pdf beside the HTML)")
+    rep.add_argument("--pdf-engine", choices=("auto", "chromium", "matplotlib"), default="auto",
+                     help="what makes the PDF: chromium prints the HTML page (needs chromium "
+                          "on PATH), matplotlib draws the same report itself (no browser); "
+                          "auto (default): chromium when it is on PATH, else matplotlib")
     rep.add_argument("--paper", choices=("a4", "letter"), default="a4",
                      help="paper size of the PDF (default a4)")
     rep.add_argument("--athlete", default=None, metavar="NAME",
@@ -544,7 +549,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from hipsense.history.store import default_db_path
     from hipsense.io import read_session
     from hipsense.io.output import check_output_file, default_report_file
-    from hipsense.report.html import write_pdf, write_session_report
+    from hipsense.report.html import find_chromium, write_pdf, write_session_report
 
     session = read_session(args.session_dir)
     db = args.db or default_db_path()
@@ -560,12 +565,22 @@ def _cmd_report(args: argparse.Namespace) -> int:
         conn.close()
     elif args.db is not None:
         raise HipsenseError(f"{db}: no such history database")
-    write_session_report(analyze(session), session, out, previous=previous,
+    result = analyze(session)
+    write_session_report(result, session, out, previous=previous,
                          athlete=args.athlete, paper=args.paper)
     print(f"wrote {out}")
     if args.pdf:
-        pdf = write_pdf(out, out.with_suffix(".pdf"))
-        print(f"wrote {pdf}")
+        engine = args.pdf_engine
+        if engine == "auto":
+            engine = "chromium" if find_chromium() else "matplotlib"
+        if engine == "chromium":
+            pdf = write_pdf(out, out.with_suffix(".pdf"))
+        else:
+            from hipsense.report.pdf import session_report_pdf
+
+            pdf = session_report_pdf(result, session, out.with_suffix(".pdf"),
+                                     previous=previous, athlete=args.athlete, paper=args.paper)
+        print(f"wrote {pdf} ({engine})")
     return EXIT_OK
 
 

@@ -10,8 +10,9 @@ it runs forward and backward and averages the two (zero phase).
 
 The recursion is linear in ``up``: ``x_{k+1} = M_k x_k + c_k``. It is computed
 as a blocked scan over numpy arrays (O(n) work in about 2 sqrt(n) vectorised
-steps), about 100 times faster than a per-sample loop, and it uses each sample's
-own time step, so gaps and rate jitter do not bend it.
+steps): about 0.5 CPU s per hour of 200 Hz data, as fast as the compiled
+per-sample filters VQF and Fusion (benchmarks/orientation.py); it uses each
+sample's own time step, so gaps and rate jitter do not bend it.
 """
 
 from __future__ import annotations

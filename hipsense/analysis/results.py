@@ -1,14 +1,20 @@
 """Result types of the analysis and their JSON form (measurements.md).
 
 Times are seconds on the recording's own ``time_s`` clock; angles in degrees.
+:meth:`SessionResult.reps_frame`, :meth:`SessionResult.holds_frame` and
+:meth:`SessionResult.sets_frame` give the same values as the JSON as pandas
+DataFrames, for notebooks and spreadsheets.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Severity = Literal["info", "warning", "alert"]
 
@@ -147,3 +153,71 @@ class SessionResult:
         return {"sets": [s.to_json() for s in self.sets],
                 "comparisons": [c.to_json() for c in self.comparisons],
                 "calibration": self.calibration}
+
+    def reps_frame(self) -> pd.DataFrame:
+        """One row per rep of every set, with the values of :meth:`to_json`.
+
+        Columns: ``set`` (1-based, in session order), ``file``, ``exercise``,
+        ``side``, ``rep`` (1-based within the set), ``start_s``, ``end_s``,
+        ``hold_s``, ``up_s``, ``down_s`` (s, on the recording's clock), then one
+        column per metric of any set in the session, each named with its unit
+        (``pelvic_drop_deg``, ...): NaN where the rep's exercise has no such
+        metric or the rep was counted but not measured (data lost at the top).
+        """
+        rows = [{**_set_columns(i, s), "rep": r["index"],
+                 **{k: r[k] for k in ("start_s", "end_s", "hold_s", "up_s", "down_s")},
+                 **r["metrics"]}
+                for i, s in enumerate(self.to_json()["sets"], start=1) for r in s["reps"]]
+        return _frame(rows, [*_SET_COLUMNS, "rep", "start_s", "end_s", "hold_s", "up_s",
+                             "down_s"], self._metric_names("reps"))
+
+    def holds_frame(self) -> pd.DataFrame:
+        """One row per stretch hold: ``set``, ``file``, ``exercise``, ``side``,
+        ``hold`` (1-based within the set), ``start_s``, ``end_s``,
+        ``duration_s`` (s), then each metric's mean over the hold (deg)."""
+        rows = [{**_set_columns(i, s), "hold": h["index"],
+                 **{k: h[k] for k in ("start_s", "end_s", "duration_s")}, **h["metrics"]}
+                for i, s in enumerate(self.to_json()["sets"], start=1) for h in s["holds"]]
+        return _frame(rows, [*_SET_COLUMNS, "hold", "start_s", "end_s", "duration_s"],
+                      self._metric_names("holds"))
+
+    def sets_frame(self) -> pd.DataFrame:
+        """One row per set: ``set``, ``file``, ``exercise``, ``side``,
+        ``rep_count``, ``hold_count``, ``flag_codes`` (comma-separated,
+        "" for none), then ``median_<metric>`` for each metric (deg; NaN where
+        the set has no such metric)."""
+        rows = [{**_set_columns(i, s), "rep_count": s["rep_count"],
+                 "hold_count": len(s["holds"]),
+                 "flag_codes": ",".join(f["code"] for f in s["flags"]),
+                 **{f"median_{k}": v for k, v in s["medians"].items()}}
+                for i, s in enumerate(self.to_json()["sets"], start=1)]
+        return _frame(rows, [*_SET_COLUMNS, "rep_count", "hold_count", "flag_codes"],
+                      [f"median_{m}" for m in self._metric_names("medians")])
+
+    def _metric_names(self, where: str) -> list[str]:
+        """Every metric name of the reps, holds or medians, in first-seen order."""
+        names: dict[str, None] = {}
+        for s in self.sets:
+            if where == "medians":
+                names.update(dict.fromkeys(s.medians))
+            for item in s.reps if where == "reps" else s.holds if where == "holds" else ():
+                names.update(dict.fromkeys(item.metrics))
+        return list(names)
+
+
+_SET_COLUMNS = ["set", "file", "exercise", "side"]
+
+
+def _set_columns(number: int, s: dict[str, Any]) -> dict[str, Any]:
+    return {"set": number, "file": s["file"], "exercise": s["exercise"], "side": s["side"]}
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str], metrics: list[str]) -> pd.DataFrame:
+    """The rows as a DataFrame with ``columns`` then ``metrics`` (float, NaN for
+    missing or None), even when there are no rows."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=[*columns, *metrics])
+    for m in metrics:
+        frame[m] = pd.to_numeric(frame[m], errors="raise").astype(float)
+    return frame

@@ -6,6 +6,13 @@ a recording's values: the one place that says what a valid session holds.
 sides) and then what a schema cannot say (the side an exercise takes, a file
 listed twice). Keys the schema does not name are allowed and kept.
 
+The schemas are published as files for other tools, shipped with the package
+(:func:`published_schema`): ``hipsense/schemas/session.schema.json`` is
+:data:`SESSION_SCHEMA` as JSON (:func:`session_schema_text`; a test keeps the
+two equal), ``hipsense/schemas/analysis.schema.json`` the output of
+``hipsense analyze --json`` (measurements.md, and the running check's ``run``
+object of running.md).
+
 Examples
 --------
 >>> doc = {"format": "hipsense-session", "version": 1, "calibration": None,
@@ -21,6 +28,8 @@ hipsense.errors.SessionFormatError: s.json: key 'sets[0].exercise': ['clamshell'
 from __future__ import annotations
 
 import datetime as dt
+import json
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +100,21 @@ SESSION_SCHEMA: dict[str, Any] = {
         }},
     },
 }
+
+#: The published schemas (files in the package's ``schemas`` folder).
+SCHEMA_FILES = {"session": "session.schema.json", "analysis": "analysis.schema.json"}
+
+
+def session_schema_text() -> str:
+    """:data:`SESSION_SCHEMA` as the text of ``schemas/session.schema.json``."""
+    return json.dumps(SESSION_SCHEMA, indent=2, ensure_ascii=False) + "\n"
+
+
+def published_schema(name: str) -> dict[str, Any]:
+    """The published JSON Schema ``name`` ("session" or "analysis"), parsed."""
+    return json.loads(files("hipsense").joinpath("schemas", SCHEMA_FILES[name])
+                      .read_text(encoding="utf-8"))
+
 
 _FORMATS = FormatChecker(formats=())
 

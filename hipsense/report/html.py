@@ -96,12 +96,15 @@ def page(title: str, body: list[str], paper: str = "a4") -> str:
             "</body></html>\n")
 
 
-def _set_title(s: SetResult) -> str:
+def set_title(s: SetResult) -> str:
+    """"Clamshell, left leg" (or the exercise's name alone for a side of both)."""
     name = EXERCISES[s.exercise].name
     return name if s.side == "both" else f"{name}, {s.side} leg"
 
 
-def _prescription_rows(result: SessionResult) -> list[str]:
+def prescription(result: SessionResult) -> list[tuple[str, str, str, bool, str]]:
+    """The "what you did" table: (exercise and side, done, prescribed, met,
+    word: done / short / missing) for every exercise and side of the programme."""
     rows = []
     for ex_id in PROGRAMME_ORDER:
         ex = EXERCISES[ex_id]
@@ -119,14 +122,52 @@ def _prescription_rows(result: SessionResult) -> list[str]:
                 # short as the flags say it (under THRESHOLDS.short_hold_s), so the
                 # table and the cards agree
                 met = bool(holds) and all(d >= THRESHOLDS.short_hold_s for d in holds)
-            cls, word = ("ok", "done") if met else ("short", "short" if sets else "missing")
+            word = "done" if met else "short" if sets else "missing"
             side_text = "" if side == "both" else f", {side}"
-            rows.append(f"<tr><td>{escape(ex.name)}{side_text}</td><td>{escape(done)}</td>"
-                        f"<td>{escape(aim)}</td><td class=\"{cls}\">{word}</td></tr>")
+            rows.append((f"{ex.name}{side_text}", done, aim, met, word))
     return rows
 
 
-def _change_text(card: Card, since: str | None) -> str:
+def _prescription_rows(result: SessionResult) -> list[str]:
+    return [f"<tr><td>{escape(name)}</td><td>{escape(done)}</td><td>{escape(aim)}</td>"
+            f"<td class=\"{'ok' if met else 'short'}\">{word}</td></tr>"
+            for name, done, aim, met, word in prescription(result)]
+
+
+def set_figures(result: SessionResult) -> list[tuple[SetResult, str, str, str]]:
+    """The report's set figures in order: (set, metric, heading, the line under
+    it: the count and the medians per rep). Each set shows its primary metric,
+    then its other metrics that have a better direction."""
+    out = []
+    for s in result.sets:
+        ex = EXERCISES[s.exercise]
+        medians = ", ".join(f"{metric_label(k)} {v:.1f} deg" for k, v in s.medians.items()
+                            if v is not None)
+        count = (f"{s.rep_count} reps" if ex.kind == "reps" else
+                 ", ".join(f"held {h.duration_s:.0f} s" for h in s.holds) or "no hold found")
+        figures = [ex.primary_metric] + [sig.name for sig in ex.signals
+                                         if sig.name != ex.primary_metric
+                                         and sig.better in ("lower", "higher")]
+        for metric in figures:
+            heading = set_title(s) + ("" if metric == ex.primary_metric else
+                                      f": {metric_label(metric)}")
+            out.append((s, metric, heading, f"{count}; median per rep: {medians or '-'}"))
+    return out
+
+
+def left_right_pairs(result: SessionResult) -> list[tuple[str, SetResult, SetResult]]:
+    """(exercise, first left set, first right set) of each exercise done on both
+    sides with reps, in programme order: the left-and-right figures."""
+    pairs = []
+    for ex_id in PROGRAMME_ORDER:
+        left = [s for s in result.sets if s.exercise == ex_id and s.side == "left" and s.reps]
+        right = [s for s in result.sets if s.exercise == ex_id and s.side == "right" and s.reps]
+        if left and right:
+            pairs.append((ex_id, left[0], right[0]))
+    return pairs
+
+
+def change_text(card: Card, since: str | None) -> str:
     if not card.changes:
         return ""
     fmt = "{:.0f}" if card.unit == "s" else "{:.1f}"
@@ -152,7 +193,7 @@ def card_html(card: Card, since: str | None = None) -> str:
              f"<p class=\"muted\">{escape(card.label)}: {escape(better)}"
              + (f"; {escape(card.asymmetry)}" if card.asymmetry else "") + "</p>"]
     lines += [f"<p class=\"muted\">{escape(x)}</p>" for x in card.extra]
-    change = _change_text(card, since)
+    change = change_text(card, since)
     if change:
         lines.append(f"<p class=\"change\">{escape(change)}</p>")
     counts = " / ".join(sv.count if sv.side == "both" else f"{sv.side[0].upper()} {sv.count}"
@@ -247,33 +288,15 @@ def session_report(result: SessionResult, session: Session, *,
              "<th>prescribed</th><th></th></tr></thead><tbody>", *_prescription_rows(result),
              "</tbody></table>"]
 
-    blocks = []
-    for s in result.sets:
-        ex = EXERCISES[s.exercise]
-        medians = ", ".join(f"{metric_label(k)} {v:.1f} deg" for k, v in s.medians.items()
-                            if v is not None)
-        count = (f"{s.rep_count} reps" if ex.kind == "reps" else
-                 ", ".join(f"held {h.duration_s:.0f} s" for h in s.holds) or "no hold found")
-        figures = [ex.primary_metric] + [sig.name for sig in ex.signals
-                                         if sig.name != ex.primary_metric
-                                         and sig.better in ("lower", "higher")]
-        for metric in figures:
-            blocks.append(f"<div class=\"keep\"><h3>{escape(_set_title(s))}"
-                        + ("" if metric == ex.primary_metric else
-                           f": {escape(metric_label(metric))}")
-                        + f"</h3><p>{escape(count)}; median per rep: {escape(medians or '-')}</p>"
-                        f"<figure><img alt=\"{escape(_set_title(s))}: "
-                        f"{escape(metric_label(metric))} over time\" "
-                        f"src=\"{to_svg_data_uri(set_figure(s, metric))}\"></figure></div>")
+    blocks = [f"<div class=\"keep\"><h3>{escape(heading)}</h3><p>{escape(line)}</p>"
+              f"<figure><img alt=\"{escape(set_title(s))}: "
+              f"{escape(metric_label(metric))} over time\" "
+              f"src=\"{to_svg_data_uri(set_figure(s, metric))}\"></figure></div>"
+              for s, metric, heading, line in set_figures(result)]
     body += figure_section(f"<h2>Each set</h2><p class=\"muted\">{escape(SET_CAPTION)}</p>",
                            blocks)
 
-    pairs = []
-    for ex_id in PROGRAMME_ORDER:
-        left = [s for s in result.sets if s.exercise == ex_id and s.side == "left" and s.reps]
-        right = [s for s in result.sets if s.exercise == ex_id and s.side == "right" and s.reps]
-        if left and right:
-            pairs.append((ex_id, left[0], right[0]))
+    pairs = left_right_pairs(result)
     if pairs:
         blocks = [f"<div class=\"keep\"><h3>{escape(EXERCISES[ex_id].name)}</h3>"
                   f"<figure><img alt=\"{escape(EXERCISES[ex_id].name)}: left and "
@@ -381,8 +404,9 @@ def write_pdf(html_file: str | Path, pdf: str | Path, *, extra_args: Sequence[st
 
     exe = find_chromium()
     if exe is None:
-        raise HipsenseError("--pdf needs chromium (apt install chromium); the HTML report is "
-                            f"at {html_file}")
+        raise HipsenseError("--pdf needs chromium (apt install chromium) for --pdf-engine "
+                            "chromium; --pdf-engine matplotlib needs no browser; the HTML "
+                            f"report is at {html_file}")
     pdf = Path(pdf).resolve()
     work = Path(tempfile.mkdtemp(prefix="hipsense-pdf-"))  # 0700
     try:

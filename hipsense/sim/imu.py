@@ -13,6 +13,7 @@ direction of gravity it sees turn with it; the lever arm stays the pelvis's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -69,13 +70,12 @@ class Mounting:
         return {"a": m[0], "l": m[1], "u": m[2]}
 
 
-def ideal_imu(motion: Motion, t_s: np.ndarray, mounting: Mounting
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """Error-free readings at times ``t_s``: (acc_g (n, 3), gyr_dps (n, 3)), sensor frame."""
-    t_s = np.asarray(t_s, dtype=float)
+def sensor_orientation(motion: Motion, mounting: Mounting
+                       ) -> Callable[[np.ndarray], Rotation]:
+    """The true orientation of the sensor (world from sensor) as a function of
+    the motion's time (s): the pelvis's, the skin's wobble when the motion has
+    one, and the mounting. The world's z is up."""
     r_ps = Rotation.from_matrix(mounting.pelvis_from_sensor())
-    lever = np.asarray(mounting.lever_arm_m)
-
     # any motion with orientation() and hip_position() will do; a wobble is optional
     sensor_wobble = getattr(motion, "sensor_wobble", None)
 
@@ -84,6 +84,16 @@ def ideal_imu(motion: Motion, t_s: np.ndarray, mounting: Mounting
         if wobble is None:
             return motion.orientation(t) * r_ps
         return motion.orientation(t) * wobble * r_ps
+
+    return world_from_sensor
+
+
+def ideal_imu(motion: Motion, t_s: np.ndarray, mounting: Mounting
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Error-free readings at times ``t_s``: (acc_g (n, 3), gyr_dps (n, 3)), sensor frame."""
+    t_s = np.asarray(t_s, dtype=float)
+    lever = np.asarray(mounting.lever_arm_m)
+    world_from_sensor = sensor_orientation(motion, mounting)
 
     def position(t: np.ndarray) -> np.ndarray:
         return motion.hip_position(t) + motion.orientation(t).apply(lever)

@@ -184,7 +184,9 @@ def test_the_command_line(monkeypatch, tmp_path):
 
 def test_no_chromium_is_one_line(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(shutil, "which", lambda name: None)
-    assert main(["report", str(WEEK), "-o", str(tmp_path / "r.html"), "--pdf"]) == 2
+    assert main(["report", str(WEEK), "-o", str(tmp_path / "r.html"), "--pdf",
+                 "--pdf-engine", "chromium"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--pdf needs chromium" in err[0]
+    assert "--pdf-engine matplotlib needs no browser" in err[0]
     assert (tmp_path / "r.html").exists() and not (tmp_path / "r.pdf").exists()
