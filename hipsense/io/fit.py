@@ -119,7 +119,8 @@ def session_clock(session: Session) -> SessionClock:
     sample (the calibration's, else the first set's); HipsenseError when it is
     missing or not an ISO 8601 time with a time zone."""
     raw = session.metadata.get("started_at")
-    where = "session.json: key 'started_at'"
+    where = f"{session.folder / 'session.json' if session.folder else 'session.json'}: " \
+            "key 'started_at'"
     if not isinstance(raw, str) or not raw:
         raise HipsenseError(f"{where}: missing; a FIT activity needs the session's start time")
     try:
