@@ -100,7 +100,9 @@ def _events(set_json: Mapping[str, Any], t0_s: float) -> tuple[list[list[Any]], 
     rows = []
     for kind, items in (("rep", set_json.get("reps", [])), ("hold", set_json.get("holds", []))):
         for item in items:
-            rows.append([_num(item["start_s"] - t0_s), _num(item["end_s"] - item["start_s"]),
+            # the JSON's times are to the ms: 4 decimals keep them
+            rows.append([_num(item["start_s"] - t0_s, 4),
+                         _num(item["end_s"] - item["start_s"], 4),
                          kind, item["index"],
                          *(_num(item["metrics"].get(m), 2) for m in metrics)])
     return rows, metrics
