@@ -176,7 +176,8 @@ def write_bids(session: Session, sets: Sequence[Mapping[str, Any]], out_dir: str
             + [[n, c, t, "n/a" if t == "LATENCY" else TRACKED_POINT, u]
                for n, c, t, u in CHANNELS]))
         duration_s = rec.duration_s
-        what = (EXERCISES[task].name + ("" if side in (None, "both") else f", {side} side")
+        what = (EXERCISES[task].name + ("" if side in (None, "both") else
+                                        f", side {side}: {EXERCISES[task].side_means}")
                 if task in EXERCISES else "Calibration: stand still, two hip hinges, stand still")
         sidecar = {
             "TaskName": task,
@@ -185,7 +186,6 @@ def write_bids(session: Session, sets: Sequence[Mapping[str, Any]], out_dir: str
             "SamplingFrequencyEffective": (len(rec) - 1) / duration_s if duration_s > 0
             else rec.median_rate_hz(),
             "TrackingSystemName": model,
-            "Manufacturer": str(sensor.get("manufacturer") or "n/a"),
             "ManufacturersModelName": model,
             "RecordingDuration": round(duration_s, 6),
             "RecordingType": "continuous",
@@ -194,8 +194,9 @@ def write_bids(session: Session, sets: Sequence[Mapping[str, Any]], out_dir: str
             "GYROChannelCount": sum(t == "GYRO" for _, _, t, _ in CHANNELS),
             "LATENCYChannelCount": sum(t == "LATENCY" for _, _, t, _ in CHANNELS),
             "TrackedPointsCount": 1,
-            "SubjectArtefactDescription": "n/a",
         }
+        if sensor.get("manufacturer"):
+            sidecar["Manufacturer"] = str(sensor["manufacturer"])
         write_private_text(motion_dir / f"{name}_motion.json", _json(sidecar))
         if set_json is not None:
             rows, metrics = _events(set_json, float(rec.time_s[0]))

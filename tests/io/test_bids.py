@@ -135,6 +135,22 @@ def test_the_bids_validator_finds_no_error(exported):
     assert set(report["summary"]["dataTypes"]) == {"motion", "channels", "events"}
 
 
+@pytest.mark.slow
+def test_the_bids_validator_sees_a_broken_export(exported, tmp_path):
+    """The validator does fail: the export without TaskName in one sidecar."""
+    _, _, out = exported
+    broken = tmp_path / "broken"
+    shutil.copytree(out, broken)
+    sidecar = next((broken / MOTION).glob("*task-clamshell*acq-left*_motion.json"))
+    meta = json.loads(sidecar.read_text())
+    del meta["TaskName"]
+    sidecar.write_text(json.dumps(meta))
+    done = subprocess.run([*_validator(), str(broken), "--json"], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode != 0
+    assert json.loads(done.stdout)["issues"]["errors"]
+
+
 def test_cli_bids_export_and_its_errors(session_dir, tmp_path, capsys):
     out = tmp_path / "bids"
     assert main(["export", str(session_dir), "--bids", str(out)]) == 0
