@@ -248,3 +248,11 @@ def test_cli_bad_start_time_is_one_line_and_exit_2(session_dir, tmp_path, capsys
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "started_at" in err and words in err
     assert not out.exists()
+
+
+def test_every_exercise_has_a_fit_category_and_name_of_the_profile():
+    assert set(FIT_EXERCISES) == set(EXERCISES) | {"run"}
+    categories = set(Profile["types"]["exercise_category"].values())
+    for fit_ex in FIT_EXERCISES.values():
+        assert fit_ex.category in categories
+        assert fit_ex.name in Profile["types"][f"{fit_ex.category}_exercise_name"].values()
