@@ -284,12 +284,18 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.set_defaults(func=_cmd_analyze)
 
     export = sub.add_parser(
-        "export", help="export a session's sets for analysts (Parquet)",
-        description="Write every set of a session in long form (one row per sample, with "
-                    "its set number, file, exercise and side) to a Parquet file.")
+        "export", help="export a session: Parquet, FIT (Garmin, Strava) or Motion-BIDS",
+        description="Write a session's sets in long form (one row per sample, with its set "
+                    "number, file, exercise and side) to Parquet; as a FIT strength-training "
+                    "activity (one set message per set, per-rep pelvic angles as developer "
+                    "fields) for Garmin Connect and Strava; or as a Motion-BIDS dataset "
+                    "(BIDS 1.9) with each rep as an event. One or more of the three.")
     export.add_argument("session_dir", type=Path, metavar="SESSION_DIR")
-    export.add_argument("--parquet", type=Path, required=True, metavar="OUT.parquet",
+    export.add_argument("--parquet", type=Path, metavar="OUT.parquet",
                         help="the Parquet file to write")
+    export.add_argument("--fit", type=Path, metavar="OUT.fit", help="the FIT file to write")
+    export.add_argument("--bids", type=Path, metavar="DIR",
+                        help="the Motion-BIDS folder to write (new or empty)")
     export.set_defaults(func=_cmd_export)
     return parser
 
@@ -664,12 +670,35 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     from hipsense.io.output import check_output_file
 
+    if args.parquet is None and args.fit is None and args.bids is None:
+        raise HipsenseError("export: give --parquet OUT.parquet, --fit OUT.fit or --bids DIR")
     session = read_session(args.session_dir)
     if not session.sets:
         raise HipsenseError(f"{args.session_dir}: the session has no sets to export")
-    check_output_file(args.parquet)
-    rows = write_parquet(session, args.session_dir.resolve().name, args.parquet)
-    print(f"wrote {rows} rows from {len(session.sets)} sets to {args.parquet}")
+    for out in (args.parquet, args.fit, args.bids):
+        if out is not None:
+            check_output_file(out)
+    if args.bids is not None and args.bids.exists() and (
+            not args.bids.is_dir() or any(args.bids.iterdir())):
+        raise HipsenseError(f"{args.bids}: exists and is not an empty folder")
+    sets_json = None
+    if args.fit is not None or args.bids is not None:
+        from hipsense.analysis import analyze
+
+        sets_json = analyze(session).to_json()["sets"]
+    if args.parquet is not None:
+        rows = write_parquet(session, args.session_dir.resolve().name, args.parquet)
+        print(f"wrote {rows} rows from {len(session.sets)} sets to {args.parquet}")
+    if args.fit is not None:
+        from hipsense.io.fit import session_fit, write_fit
+
+        size = write_fit(session_fit(session, sets_json), args.fit)
+        print(f"wrote a FIT activity of {len(session.sets)} sets ({size} bytes) to {args.fit}")
+    if args.bids is not None:
+        from hipsense.io.bids import write_bids
+
+        count = write_bids(session, sets_json, args.bids)
+        print(f"wrote {count} Motion-BIDS recordings to {args.bids}")
     return EXIT_OK
 
 

@@ -400,6 +400,31 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in (
     ),
 )}
 
+@dataclass(frozen=True)
+class FitExercise:
+    """An exercise as the FIT profile names it: the ``exercise_category`` and the
+    exercise name within that category (the ``<category>_exercise_name`` type),
+    as Garmin Connect and Strava show a strength set."""
+
+    category: str
+    name: str
+
+
+#: The FIT profile's category and name for each exercise (the nearest the
+#: profile has: it knows no knee drive, and no prone single-leg hip extension;
+#: a run is the ``run`` category's ``run``).
+FIT_EXERCISES: dict[str, FitExercise] = {
+    "clamshell": FitExercise("hip_raise", "clams"),
+    "hip_bridge": FitExercise("hip_raise", "hip_raise"),
+    "prone_hip_extension": FitExercise("leg_raise", "reverse_leg_raise"),
+    "hip_stretch": FitExercise("warm_up", "stretch_lying_knee_to_chest"),
+    "hip_flexor_stretch": FitExercise("warm_up", "stretch_hip_flexor_and_quad"),
+    "knee_drive": FitExercise("warm_up", "walking_high_knees"),
+    "single_leg_squat": FitExercise("squat", "one_legged_squat"),
+    "run": FitExercise("run", "run"),
+}
+
+
 #: The programme's order, as in the article.
 PROGRAMME_ORDER: tuple[str, ...] = tuple(EXERCISES)
 
