@@ -11,7 +11,7 @@ import numpy as np
 
 from hipsense.analysis.acc_only import NOTE as ACC_ONLY_NOTE
 from hipsense.analysis.acc_only import tilt_rate_dps
-from hipsense.analysis.angles import angle_between_deg, angle_signals
+from hipsense.analysis.angles import angle_between_deg, angle_signals, elevation_deg
 from hipsense.analysis.calibration import (
     NOMINAL_AXES, Calibration, PelvisAxes, axes_from_posture, calibrate,
 )
@@ -247,7 +247,9 @@ def analyze_set(info: SetInfo, rec: Recording, cal: Calibration | None,
                                   depth)
         reference, found = rest.reference, rest.found
     else:
-        hold = find_hold(t, up, gyr, p.rate_dps, p.span)
+        main = ex.primary_signal
+        stretch = main.sign * elevation_deg(axes.vector(ex.axis_vector(main.axis, info.side)), up)
+        hold = find_hold(t, up, gyr, p.rate_dps, p.span, stretch)
         windows, rest = [], None
         if hold is None:
             reference, found = np.arange(lo, lo + min(samples_for(t, 1.0), hi - lo)), False

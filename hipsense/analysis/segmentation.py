@@ -781,7 +781,8 @@ def _reference(time_s: np.ndarray, up: np.ndarray, ms: np.ndarray, reps: list[Re
 
 
 def find_hold(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray, rate_dps: np.ndarray,
-              span: tuple[int, int]) -> tuple[int, int, np.ndarray, bool] | None:
+              span: tuple[int, int], stretch_deg: np.ndarray | None = None
+              ) -> tuple[int, int, np.ndarray, bool] | None:
     """A stretch's hold: (first index, last index, reference indices, quiet start
     found), or None when the set has no stable posture of 2 s.
 
@@ -797,7 +798,10 @@ def find_hold(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray, rate_dps:
     the stretch is not hold yet (nor a clear wobble within 4 s: a way in
     that slows down early reaches the posture well before the wobble); then
     the rate is down to the hold's own typical level (its 90th percentile),
-    not only under its restless one.
+    not only under its restless one. ``stretch_deg``: the stretch's own angle
+    (deg, larger = deeper, any zero): the rest before getting in is one the
+    stretch deepens from, not a deeper posture adjusted out of (see
+    :func:`_hold_edges`).
     """
     lo, hi = span
     r = rate_dps[lo:hi]
@@ -818,8 +822,9 @@ def find_hold(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray, rate_dps:
     # still after an adjustment that keeps the stretch (up to twice that
     # away, and over half as far from that rest as the hold is)
     one = samples_for(time_s, 1.0)
+    stretch = stretch_deg[lo:hi] if stretch_deg is not None else None
     found = _hold_edges(time_s, t, seg_up, r, slow, quiet, dist, a, b, _bridge(
-        dist <= max(MIN_HOLD_TOL_DEG, min(0.4 * away, 5.0)), one))
+        dist <= max(MIN_HOLD_TOL_DEG, min(0.4 * away, 5.0)), one), stretch)
     _, _, reference, quiet_start = found
     if quiet_start:
         before = seg_up[reference].mean(axis=0)
@@ -829,19 +834,21 @@ def find_hold(time_s: np.ndarray, up: np.ndarray, gyr_dps: np.ndarray, rate_dps:
             from_rest = _angle_deg(seg_up, np.broadcast_to(before, seg_up.shape))
             found = _hold_edges(time_s, t, seg_up, r, slow, quiet, dist, a, b, _bridge(
                 (dist <= tol) | ((dist <= 2.0 * tol) & (from_rest >= 0.5 * way_in) & quiet),
-                one))
+                one), stretch)
     start, stop, reference, quiet_start = found
     return start + lo, stop + lo, reference + lo, quiet_start
 
 
 def _hold_edges(time_s: np.ndarray, t: np.ndarray, seg_up: np.ndarray, r: np.ndarray,
                 slow: np.ndarray, quiet: np.ndarray, dist: np.ndarray, a: int, b: int,
-                near: np.ndarray) -> tuple[int, int, np.ndarray, bool]:
+                near: np.ndarray, stretch: np.ndarray | None = None
+                ) -> tuple[int, int, np.ndarray, bool]:
     """:func:`find_hold`'s edges and reference (indices within the span) around
     its core [a, b), given where the posture is ``near`` the hold's: (first
     index, last index, reference indices, quiet start found). ``r`` and
     ``slow``: the rate smoothed over 0.3 and 1 s; ``dist``: each sample's
-    angle (deg) from the hold's posture."""
+    angle (deg) from the hold's posture; ``stretch``: the stretch's angle (deg,
+    larger = deeper), or None."""
     n = len(seg_up)
     centre = (a + b) // 2
     ra, rb = next(((x, y) for x, y in runs(near) if x <= centre < y), (a, b))
@@ -920,6 +927,12 @@ def _hold_edges(time_s: np.ndarray, t: np.ndarray, seg_up: np.ndarray, r: np.nda
         # pause near its posture)
         early = [r for r in long_enough if r[1] <= getting_in] or long_enough
         away = [r for r in early if np.median(dist[r[0]:r[1]]) > dist_level]
+        if stretch is not None:
+            # one the stretch deepens from by more than the hold's sway (a
+            # deeper posture adjusted out of is part of the hold)
+            deeper = float(np.median(stretch[a:b]))
+            away = [r for r in away
+                    if deeper - float(np.median(stretch[r[0]:r[1]])) > dist_level] or away
         x, y = away[-1] if away else max(early, key=lambda r: float(np.median(dist[r[0]:r[1]])))
         return start, stop - 1, np.arange(x, y), True
     some = [r for r in quiet_before if t[r[1] - 1] - t[r[0]] >= 0.3]
