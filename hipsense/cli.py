@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     sim.add_argument("--exercises", type=_exercise_list, default=None,
                      help="comma-separated exercise ids (default: the whole programme)")
+    sim.add_argument("--run", choices=("add", "only"), default=None,
+                     help="a simulated run (running.md) after the sets ('add') or alone "
+                          "after the calibration ('only')")
     sim.add_argument("--rate-hz", type=float, default=104.0, choices=(100.0, 104.0, 200.0),
                      help="nominal sample rate (default 104)")
     sim.add_argument("--packet-loss", type=_fraction, default=0.0,
@@ -338,8 +341,15 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         return EXIT_OK
     prepare_session_folder(args.out, args.force)
     exercises = args.exercises or None
+    from hipsense.sim.movements import SetSpec
+
+    sets = programme_sets(exercises) if exercises else programme_sets()
+    if args.run == "only":
+        sets = (SetSpec("run", "both"),)
+    elif args.run == "add":
+        sets = (*sets, SetSpec("run", "both"))
     spec = SessionSpec(
-        sets=programme_sets(exercises) if exercises else programme_sets(),
+        sets=sets,
         rate_hz=args.rate_hz, packet_loss=args.packet_loss, mounting=args.mounting,
         calibration=not args.no_calibration, realism=args.realism)
     sim = simulate_session(spec, args.seed)
