@@ -25,11 +25,9 @@ How it works:
    then the vertical acceleration is integrated and differentiated with a
    Gaussian (McCamley et al., Gait Posture 36:316, 2012): IC at its minima,
    TO at the maxima of its second derivative.
-4. **Which foot:** two physical cues per stance, each normalised over the
-   bout: the pelvis's obliquity over the stance relative to the stride's mean
-   (the swing side drops: up on the stance side), and the lateral ground
-   force (the horizontal specific force along ``l`` points away from the
-   stance foot). Within a chain of alternating contacts the feet must
+4. **Which foot:** the pelvis's obliquity over each stance relative to the
+   stride's mean, normalised over the bout (the swing side drops: the stance
+   side is up). Within a chain of alternating contacts the feet must
    alternate, so the chain's sides are the alternation that agrees best with
    the sum of the cues; ``side_confidence`` says how clearly (the chain's
    evidence against its own scatter) and is lowered for a step whose own cues
@@ -236,7 +234,7 @@ def contacts_walking(v_g: np.ndarray, fs: float) -> list[tuple[float, float]]:
     """(IC, TO) sample positions of walking (McCamley et al. 2012): the vertical
     acceleration integrated, then differentiated with a Gaussian; IC at its
     minima, TO at the following maximum of the second derivative."""
-    x = v_g - uniform_filter1d(v_g, _samples(fs, 2.0))
+    x = -(v_g - uniform_filter1d(v_g, _samples(fs, 2.0)))  # McCamley's vertical points down
     s1 = gaussian_filter1d(np.cumsum(x) / fs, sigma=0.05 * fs, order=1)
     s1 -= uniform_filter1d(s1, _samples(fs, 2.0))
     s2 = gaussian_filter1d(s1, sigma=0.05 * fs, order=1)
@@ -251,12 +249,23 @@ def contacts_walking(v_g: np.ndarray, fs: float) -> list[tuple[float, float]]:
                 ics[-1] = i
             continue
         ics.append(i)
+    # IC: where the tangent at the steepest rise of the vertical acceleration
+    # before its peak meets the level it rose from; TO of that foot: the
+    # largest second-derivative peak just after the other foot's contact
+    vs = gaussian_filter1d(v_g, sigma=0.015 * fs)
     out = []
-    for i in ics:
-        seg = s2[i + _samples(fs, 0.25): i + _samples(fs, 0.9)]
+    for k, i in enumerate(ics):
+        lo = max(i - _samples(fs, 0.25), 0)
+        base = float(np.min(vs[lo:i + 1]))
+        onset = _tangent_onset(vs, max(i - _samples(fs, 0.15), 0), i + 1, base, True, fs)
+        ic = float(i) if onset is None or onset < lo else onset
+        if k + 1 >= len(ics):
+            break
+        j = ics[k + 1]
+        seg = s2[j: j + _samples(fs, 0.3)]
         if seg.size < 3:
             continue
-        out.append((float(i), float(i + _samples(fs, 0.25) + int(np.argmax(seg)))))
+        out.append((ic, float(j + int(np.argmax(seg)))))
     return out
 
 
@@ -387,20 +396,15 @@ def analyze_run(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray,
     up_sensor = np.einsum("nji,nj->ni", c, up)
     turn = np.abs(uniform_filter1d(np.sum(gyr * up_sensor, axis=1), win))
 
-    # cues per contact: obliquity over the stance against the stride's mean,
-    # and the lateral force (away from the stance foot)
-    l_h = l_w - np.sum(l_w * up, axis=1)[:, None] * up
-    l_h /= np.linalg.norm(l_h, axis=1)[:, None]
-    lateral = np.sum(f_w * l_h, axis=1)
+    # the cue per contact: obliquity over the stance against the stride's mean
+    # (the lateral force was tried too: on the RBDS treadmill runner it points
+    # the other way, the pelvis's roll outweighing the body's sway)
     obl_stride = uniform_filter1d(obl, win, mode="nearest")
-    lat_stride = uniform_filter1d(lateral, win, mode="nearest")
     n_c = ic_idx.size
-    cue_roll, cue_lat = np.zeros(n_c), np.zeros(n_c)
+    cue_roll = np.zeros(n_c)
     for k in range(n_c):
         a, b = int(np.ceil(ic_idx[k])), int(np.floor(to_idx[k])) + 1
-        b = max(b, a + 1)
-        cue_roll[k] = float(np.mean(obl[a:b] - obl_stride[a:b]))
-        cue_lat[k] = -float(np.mean(lateral[a:b] - lat_stride[a:b]))
+        cue_roll[k] = float(np.mean(obl[a:max(b, a + 1)] - obl_stride[a:max(b, a + 1)]))
 
     def norm(x: np.ndarray) -> np.ndarray:
         scale = float(np.median(np.abs(x))) if x.size else 1.0
@@ -408,7 +412,20 @@ def analyze_run(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray,
 
     ic_s = t[0] + ic_idx / fs
     to_s = t[0] + to_idx / fs
-    sides, conf = assign_sides(ic_s, norm(cue_roll) + norm(cue_lat), step_s)
+    # walking: the lateral force too (away from the stance foot; a wide base
+    # sways the body over each foot); running: see above
+    cue = norm(cue_roll)
+    if mode == "walking":
+        l_h = l_w - np.sum(l_w * up, axis=1)[:, None] * up
+        l_h /= np.linalg.norm(l_h, axis=1)[:, None]
+        lateral = np.sum(f_w * l_h, axis=1)
+        lateral -= uniform_filter1d(lateral, win, mode="nearest")
+        cue_lat = np.array([-float(np.mean(lateral[int(np.ceil(ic_idx[k])):
+                                                   max(int(np.floor(to_idx[k])) + 1,
+                                                       int(np.ceil(ic_idx[k])) + 1)]))
+                            for k in range(n_c)])
+        cue = cue + norm(cue_lat)
+    sides, conf = assign_sides(ic_s, cue, step_s)
 
     # drops and steadiness
     drops = []

@@ -235,7 +235,7 @@ def plan_run(spec: RunSpec, t0_s: float, rng: np.random.Generator) -> RunPlan:
     impact_g = float(rng.uniform(0.4, 2.0))
     tilt_amp = float(rng.uniform(1.5, 4.0))
     yaw_amp = float(rng.uniform(3.0, 8.0))
-    lat_m = float(rng.uniform(0.008, 0.02))
+    lat_m = float(rng.uniform(-0.01, 0.02))  # < 0: the pelvis's roll outweighs the sway
     brake_ms2 = float(rng.uniform(2.0, 5.0))
     peak_frac = {"left": float(rng.uniform(0.3, 0.55)), "right": float(rng.uniform(0.3, 0.55))}
     wob_amp = float(rng.uniform(0.2, 0.6)) * (1.0 + harsh)
