@@ -36,7 +36,8 @@ How it works:
    (at least 10 consecutive steps within 25 % of their median step time, and
    no turn: the heading turning over 25 deg/s averaged over a stride);
    per-side medians and IQRs over steady steps, asymmetry, and the change
-   from the first to the last steady minute.
+   from the first to the last steady minute (None under two minutes of
+   steady running: the two minutes would overlap).
 """
 
 from __future__ import annotations
@@ -465,7 +466,8 @@ def analyze_run(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray,
             else abs(left["pelvic_drop_deg"] - right["pelvic_drop_deg"]))
     change = None
     steady_steps = [s for s in steps if s.steady]
-    if steady_steps and steady_steps[-1].ic_s - steady_steps[0].ic_s >= 60.0:
+    # the first and last minutes apart: at least two minutes of steady running
+    if steady_steps and steady_steps[-1].ic_s - steady_steps[0].ic_s >= 120.0:
         t0, t1 = steady_steps[0].ic_s, steady_steps[-1].ic_s
         first = [s.pelvic_drop_deg for s in steady_steps if s.ic_s < t0 + 60.0]
         last = [s.pelvic_drop_deg for s in steady_steps if s.ic_s > t1 - 60.0]
