@@ -47,7 +47,6 @@ from math import erf, sqrt
 from typing import Any
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
 
 from hipsense.analysis.dsp import uniform_filter1d
 from hipsense.analysis.orientation import affine_scan, rotation_steps
@@ -235,6 +234,9 @@ def contacts_walking(v_g: np.ndarray, fs: float) -> list[tuple[float, float]]:
     """(IC, TO) sample positions of walking (McCamley et al. 2012): the vertical
     acceleration integrated, then differentiated with a Gaussian; IC at its
     minima, TO at the following maximum of the second derivative."""
+    # imported here: scipy.ndimage costs `hipsense analyze` 0.2 s of start-up
+    from scipy.ndimage import gaussian_filter1d
+
     x = -(v_g - uniform_filter1d(v_g, _samples(fs, 2.0)))  # McCamley's vertical points down
     s1 = gaussian_filter1d(np.cumsum(x) / fs, sigma=0.05 * fs, order=1)
     s1 -= uniform_filter1d(s1, _samples(fs, 2.0))
