@@ -126,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="virtual sensor: the simulated session's seed (as `simulate --seed`)")
     rec.add_argument("--exercises", type=_exercise_list, default=None,
                      help="comma-separated exercise ids to do (default: the whole programme)")
+    rec.add_argument("--run", action="store_true",
+                     help="the running check: after the calibration, 3 s of quiet standing and "
+                          "a run, ended by Enter or by standing still for 5 s "
+                          "(shared/spec/running.md)")
     rec.add_argument("--unattended", action="store_true",
                      help="no prompts: the virtual sensor's runner does the programme")
     rec.add_argument("--force", action="store_true",
@@ -453,7 +457,8 @@ def _cmd_record(args: argparse.Namespace) -> int:
                       virtual_faults=args.virtual_faults, athlete=args.athlete,
                       bell=args.bell, coach=not args.no_coach,
                       browser=not args.no_browser, quiet=args.quiet, lan=args.lan,
-                      port=args.port, on_session_end=finish))
+                      port=args.port, on_session_end=finish,
+                      run="only" if args.run else None))
     return EXIT_OK
 
 

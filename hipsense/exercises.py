@@ -480,6 +480,16 @@ class RunCheck:
         "foot (over {threshold:.0f} deg apart): the {side} side is the weaker one, so give "
         "its single-leg squats and clamshells the extra set.")
     cue: str = "{cadence:.0f} steps/min; drop L {left:.0f} deg, R {right:.0f} deg"
+    #: Before a run, as the coach says it.
+    setup: tuple[str, ...] = (
+        "Stand upright and still for 3 s (the level the drop is measured from)",
+        "Run at your usual easy pace, on a treadmill or outside",
+        "Press Enter when you are done, or stop and stand still for 5 s")
+    #: A run ends by itself after this long standing still (s).
+    long_stop_s: float = 5.0
+
+    def setup_steps(self, side: str) -> list[str]:
+        return list(self.setup)
 
 
 RUN = RunCheck()

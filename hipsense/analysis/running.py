@@ -481,3 +481,23 @@ def analyze_run(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray,
     flags = run_flags(left, right, asym, check) + flags
     return RunAnalysis(steps, bouts, left, right, asym, change, flags, mode, reference_s,
                        t, obl)
+
+
+def live_summary(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray,
+                 l_sensor: np.ndarray, u_sensor: np.ndarray, last_steps: int = 10,
+                 check: RunCheck = RUN) -> str | None:
+    """The live view's line during a run: the cadence over the last steps
+    (steps/min) and their median drop per side (deg), from the run so far;
+    None before there are ``last_steps`` steps."""
+    res = analyze_run(time_s, acc_g, gyr_dps, l_sensor, u_sensor, check=check)
+    steps = res.steps[-last_steps:]
+    if len(steps) < last_steps:
+        return None
+    span = steps[-1].ic_s - steps[0].ic_s
+    cadence = 60.0 * (len(steps) - 1) / span if span > 0 else float("nan")
+    drops = {side: [s.pelvic_drop_deg for s in steps if s.side == side]
+             for side in ("left", "right")}
+    if not drops["left"] or not drops["right"]:
+        return None
+    return check.cue.format(cadence=cadence, left=float(np.median(drops["left"])),
+                            right=float(np.median(drops["right"])))
