@@ -112,3 +112,26 @@ def test_session_json_accepts_a_run_only_on_both_sides(tmp_path):
     doc["sets"][0]["side"] = "left"
     with pytest.raises(SessionFormatError, match=r"sets\[0\]\.side.*run takes side both"):
         validate_session_document(doc, tmp_path / "session.json")
+
+
+def test_the_live_line_gives_the_cadence_and_each_sides_drop():
+    import re
+
+    from hipsense.analysis.running import live_summary
+
+    spec = SessionSpec(sets=(SetSpec("run", "both"),), rate_hz=100.0,
+                       run=RunSpec(run_s=25.0, cadence_spm=176.0, drop_left_deg=8.0,
+                                   drop_right_deg=2.0, stops=0, turns=0))
+    sim = simulate_session(spec, 9)
+    c = sim.session.calibration
+    cal = calibrate(c.time_s, c.acc_g, c.gyr_dps)
+    _, rec = sim.session.sets[0]
+    keep = rec.time_s < rec.time_s[0] + 18.0  # the run so far, still running
+    line = live_summary(rec.time_s[keep], rec.acc_g[keep], rec.gyr_dps[keep], cal.axes.l,
+                        cal.axes.u)
+    m = re.fullmatch(r"(\d+) steps/min; drop L (\d+) deg, R (\d+) deg", line)
+    assert m is not None
+    assert abs(int(m[1]) - 176) <= 12
+    assert int(m[2]) > int(m[3]) + 3
+    assert live_summary(rec.time_s[:300], rec.acc_g[:300], rec.gyr_dps[:300], cal.axes.l,
+                        cal.axes.u) is None
