@@ -227,6 +227,25 @@ def contacts_running(v_g: np.ndarray, fs: float) -> list[tuple[float, float]]:
         if ic is None or to is None or to <= ic:
             continue
         out.append((ic, to))
+    return _merge_close(out, fs)
+
+
+def _merge_close(contacts: list[tuple[float, float]], fs: float) -> list[tuple[float, float]]:
+    """One contact for each step: a contact starting within half a step of the
+    previous one (the dip after a hard impact read as a flight) joins it."""
+    if len(contacts) < 3:
+        return contacts
+    iv = np.diff([c[0] for c in contacts]) / fs
+    ok = iv[iv >= MIN_STEP_S]
+    if ok.size == 0:
+        return contacts
+    half = 0.5 * float(np.median(ok)) * fs
+    out = [contacts[0]]
+    for ic, to in contacts[1:]:
+        if ic - out[-1][0] < half:
+            out[-1] = (out[-1][0], max(out[-1][1], to))
+        else:
+            out.append((ic, to))
     return out
 
 
@@ -459,7 +478,7 @@ def analyze_run(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray,
                 steady[idx] = True
                 span = ic_s[chain[j]] - ic_s[chain[k]]
                 bouts.append(Bout(float(ic_s[chain[k]]), float(ic_s[chain[j]]), j - k,
-                                  60.0 * (j - k) / span))
+                                  float(60.0 * (j - k) / span)))
             k = j
     steps = [Step(sides[k], float(ic_s[k]), float(to_s[k]), drops[k], float(conf[k]),
                   bool(steady[k])) for k in range(n_c)]

@@ -32,3 +32,24 @@ def test_report_and_history_of_a_session_with_a_run(tmp_path):
         "WHERE s.exercise = 'run'").fetchall())
     assert rows["pelvic_drop_left_deg"] == run["left"]["pelvic_drop_deg"]
     assert rows["pelvic_drop_right_deg"] == run["right"]["pelvic_drop_deg"]
+
+
+def test_trends_put_the_running_drop_beside_the_exercises(tmp_path):
+    from hipsense.report.trends import run_table, trends_report
+
+    conn = open_db(tmp_path / "h.db")
+    drops = [(8.0, 3.0), (6.0, 3.0)]
+    for week, (left, right) in enumerate(drops):
+        spec = SessionSpec(sets=(SetSpec("single_leg_squat", "left"), SetSpec("run", "both")),
+                           rate_hz=104.0, started_at=f"2026-10-{5 + 7 * week:02d}T07:00:00+00:00",
+                           run=RunSpec(run_s=25.0, drop_left_deg=left, drop_right_deg=right,
+                                       stops=0, turns=0))
+        sim = simulate_session(spec, 40 + week)
+        folder = write_simulated(sim.session, sim.truth, tmp_path / f"w{week}")
+        session = read_session(folder)
+        import_session(conn, session, analyze(session))
+    table = run_table(conn)
+    left = table[table.side == "left"].sort_values("date")["median"].tolist()
+    assert len(left) == 2 and left[0] > left[1] + 1.0  # the drop fell with the plan
+    page = trends_report(conn)
+    assert "Running check: drop per stance foot" in page and "Single-leg squat" in page
