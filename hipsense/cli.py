@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     sim.add_argument("--exercises", type=_exercise_list, default=None,
                      help="comma-separated exercise ids (default: the whole programme)")
+    sim.add_argument("--run", choices=("add", "only"), default=None,
+                     help="a simulated run (running.md) after the sets ('add') or alone "
+                          "after the calibration ('only')")
     sim.add_argument("--rate-hz", type=float, default=104.0, choices=(100.0, 104.0, 200.0),
                      help="nominal sample rate (default 104)")
     sim.add_argument("--packet-loss", type=_fraction, default=0.0,
@@ -123,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="virtual sensor: the simulated session's seed (as `simulate --seed`)")
     rec.add_argument("--exercises", type=_exercise_list, default=None,
                      help="comma-separated exercise ids to do (default: the whole programme)")
+    rec.add_argument("--run", action="store_true",
+                     help="the running check: after the calibration, 3 s of quiet standing and "
+                          "a run, ended by Enter or by standing still for 5 s "
+                          "(shared/spec/running.md)")
     rec.add_argument("--unattended", action="store_true",
                      help="no prompts: the virtual sensor's runner does the programme")
     rec.add_argument("--force", action="store_true",
@@ -349,8 +356,15 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         return EXIT_OK
     prepare_session_folder(args.out, args.force)
     exercises = args.exercises or None
+    from hipsense.sim.movements import SetSpec
+
+    sets = programme_sets(exercises) if exercises else programme_sets()
+    if args.run == "only":
+        sets = (SetSpec("run", "both"),)
+    elif args.run == "add":
+        sets = (*sets, SetSpec("run", "both"))
     spec = SessionSpec(
-        sets=programme_sets(exercises) if exercises else programme_sets(),
+        sets=sets,
         rate_hz=args.rate_hz, packet_loss=args.packet_loss, mounting=args.mounting,
         calibration=not args.no_calibration, realism=args.realism)
     sim = simulate_session(spec, args.seed)
@@ -454,7 +468,8 @@ def _cmd_record(args: argparse.Namespace) -> int:
                       virtual_faults=args.virtual_faults, athlete=args.athlete,
                       bell=args.bell, coach=not args.no_coach,
                       browser=not args.no_browser, quiet=args.quiet, lan=args.lan,
-                      port=args.port, on_session_end=finish))
+                      port=args.port, on_session_end=finish,
+                      run="only" if args.run else None))
     return EXIT_OK
 
 

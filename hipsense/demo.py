@@ -56,7 +56,7 @@ def run_demo(out: Path | None = None, seed: int = 7) -> dict[str, Path]:
     prepare_session_folder(session_dir, force=False)
     console.print("Recording a session from the virtual sensor (time-compressed)...")
     record(RecordArgs(out=session_dir, unattended=True, seed=seed, coach=False,
-                      athlete=SAMPLE_ATHLETE))
+                      athlete=SAMPLE_ATHLETE, run="add"))
     conn = open_db(db_path)
     for week in weeks:
         import_folder(conn, week)

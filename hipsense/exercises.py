@@ -475,3 +475,54 @@ def get_exercise(exercise_id: str) -> Exercise:
     except KeyError:
         raise KeyError(f"unknown exercise {exercise_id!r} "
                        f"(expected one of {', '.join(EXERCISES)})") from None
+
+
+@dataclass(frozen=True)
+class RunCheck:
+    """The running check (``shared/spec/running.md``): a set with ``"exercise":
+    "run"`` and ``"side": "both"``. Not one of the programme's seven exercises
+    (it has no reps or holds); its thresholds and flag words live here.
+
+    ``message`` templates: ``side`` is the stance foot, ``other`` the side
+    whose hip dropped, ``value`` deg, ``threshold`` deg.
+    """
+
+    id: str = "run"
+    name: str = "Running check"
+    plural: str = "running"
+    sides: tuple[str, ...] = ("both",)
+    #: ``running_pelvic_drop``: a side's median drop above this (deg)
+    pelvic_drop_deg: float = 5.0
+    #: ``running_asymmetry``: the two sides' medians differ by more than this (deg)
+    asymmetry_deg: float = 2.0
+    drop_message: str = (
+        "Your {other} hip dropped {value:.1f} deg on average while you ran on your {side} "
+        "foot; aim for under {threshold:.0f} deg: keep the {side} glute working as the "
+        "foot lands (the single-leg squats and clamshells train it) and run tall, belt "
+        "line level.")
+    asymmetry_message: str = (
+        "Your hips dropped {value:.1f} deg more over your {side} foot than over your {other} "
+        "foot (over {threshold:.0f} deg apart): the {side} side is the weaker one, so give "
+        "its single-leg squats and clamshells the extra set.")
+    cue: str = "{cadence:.0f} steps/min; drop L {left:.0f} deg, R {right:.0f} deg"
+    #: Before a run, as the coach says it.
+    setup: tuple[str, ...] = (
+        "Stand upright and still for 3 s (the level the drop is measured from)",
+        "Run at your usual easy pace, on a treadmill or outside",
+        "Press Enter when you are done, or stop and stand still for 5 s")
+    #: A run ends by itself after this long standing still (s).
+    long_stop_s: float = 5.0
+
+    def setup_steps(self, side: str) -> list[str]:
+        return list(self.setup)
+
+
+RUN = RunCheck()
+
+#: Every id a set may have in session.json: the seven exercises and the run.
+SET_KINDS: tuple[str, ...] = (*EXERCISES, RUN.id)
+
+
+def set_sides(kind: str) -> tuple[str, ...]:
+    """The sides a set of ``kind`` (an exercise id or ``run``) may have."""
+    return RUN.sides if kind == RUN.id else EXERCISES[kind].sides

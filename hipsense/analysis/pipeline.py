@@ -28,7 +28,8 @@ from hipsense.analysis.segmentation import (
     MAX_BRIDGE_S, NOISE_FACTOR, Rest, RepWindow, find_hold, find_reps, movement_signal,
     posture_span,
 )
-from hipsense.exercises import EXERCISES, MIN_REP_DEG
+from hipsense.analysis.running import analyze_run
+from hipsense.exercises import EXERCISES, MIN_REP_DEG, RUN
 from hipsense.core import Recording, Session, SetInfo
 
 #: A set needs at least this much data to be analysed.
@@ -69,15 +70,17 @@ def analyze(session: Session) -> SessionResult:
         cal = calibrate(c.time_s, c.acc_g, c.gyr_dps)
     # the gravity filter runs once over all sets (one vectorised pass is much
     # cheaper than one per set); each set is its own segment
-    usable = [i for i, (_, rec) in enumerate(session.sets)
-              if _long_enough(rec) and _reads_gravity(rec)]
+    usable = [i for i, (info, rec) in enumerate(session.sets)
+              if info.exercise != RUN.id and _long_enough(rec) and _reads_gravity(rec)]
     gyr = {i: _set_gyro(session.sets[i][1], cal) for i in usable}
     ups = dict(zip(usable, gravity_up_segments(
         [(session.sets[i][1].time_s, session.sets[i][1].acc_g, gyr[i][0]) for i in usable])))
     prepared = {i: _Prepared(gyr[i][0], gyr[i][1], ups[i], session.sets[i][1].time_s)
                 for i in usable}
     heading = _heading(cal, [p.clue(session.sets[i][0]) for i, p in prepared.items()])
-    sets = [analyze_set(info, rec, cal, sensor, heading=heading, _prepared=prepared.get(i))
+    sets = [analyze_run_set(info, rec, cal, sensor, heading=heading)
+            if info.exercise == RUN.id else
+            analyze_set(info, rec, cal, sensor, heading=heading, _prepared=prepared.get(i))
             for i, (info, rec) in enumerate(session.sets)]
     if no_gyro:
         for s in sets:
@@ -274,6 +277,39 @@ def analyze_set(info: SetInfo, rec: Recording, cal: Calibration | None,
         _hold(result, t, signals, hold, quality_flags)
     _shift(result, t, up, rest_up, quality_flags)
     result.flags = set_flags(result) + quality_flags
+    return result
+
+
+def analyze_run_set(info: SetInfo, rec: Recording, cal: Calibration | None,
+                    sensor: dict[str, Any] | None = None, *,
+                    heading: Heading | None = None) -> SetResult:
+    """Analyse a run set (running.md) with the session's pelvis axes; the
+    result's ``run`` holds the running.md object."""
+    result = SetResult(info.file, info.exercise, info.side)
+    if heading is None:
+        heading = _heading(cal, [])
+    quality_flags: list[Flag] = []
+    cal_flag = _calibration_flag(cal, heading)
+    if cal_flag:
+        quality_flags.append(cal_flag)
+    if not _long_enough(rec) or not _reads_gravity(rec):
+        quality_flags.append(Flag("data_quality", "alert",
+                                  f"The run could not be analysed: it is "
+                                  f"{rec.duration_s:.1f} s long and the accelerometer reads "
+                                  f"{_median_acc_g(rec):.2f} g where gravity alone is 1 g."))
+        result.flags = quality_flags
+        result.run = {"steps": [], "bouts": [], "left": None, "right": None,
+                      "drop_asymmetry_deg": None, "drop_change_deg": None}
+        return result
+    result.quality.update(_transport_quality(rec, quality_flags))
+    result.quality.update(_saturation(rec, sensor or {}, quality_flags))
+    run = analyze_run(rec.time_s, rec.acc_g, rec.gyr_dps, heading.axes.l, heading.axes.u)
+    result.quality["mode"] = run.mode
+    result.quality["heading"] = heading.to_json()
+    result.reference_s = run.reference_s
+    result.run = run.to_json()
+    result.time_s, result.signals_deg = run.time_s, {"pelvic_obliquity_deg": run.obliquity_deg}
+    result.flags = run.flags + quality_flags
     return result
 
 

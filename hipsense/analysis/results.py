@@ -101,12 +101,20 @@ class SetResult:
     #: figures; not part of the JSON
     time_s: np.ndarray | None = field(default=None, repr=False)
     signals_deg: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    #: a run set's ``run`` object (running.md); None for the exercises
+    run: dict[str, Any] | None = None
 
     @property
     def rep_count(self) -> int:
         return len(self.reps)
 
     def to_json(self) -> dict[str, Any]:
+        if self.run is not None:
+            return {"file": self.file, "exercise": self.exercise, "side": self.side,
+                    "run": self.run, "flags": [f.to_json() for f in self.flags],
+                    "reference_s": None if self.reference_s is None else
+                    [_r(self.reference_s[0], 3), _r(self.reference_s[1], 3)],
+                    "quality": self.quality}
         return {
             "file": self.file, "exercise": self.exercise, "side": self.side,
             "rep_count": self.rep_count,

@@ -452,6 +452,8 @@ def _store_analysis(conn: sqlite3.Connection, session_id: int, result: dict[str,
                  (session_id, __version__, json.dumps(settings, default=str), _now(),
                   int(bool(result["calibration"].get("ok"))), json.dumps(result)))
     for index, s in enumerate(result["sets"], start=1):
+        if "run" in s:  # a run (running.md): its steps and per-side medians
+            s = _run_as_set(s)
         hold = s["holds"][0]["duration_s"] if s["holds"] else None
         set_id = int(conn.execute(
             "INSERT INTO sets (session_id, set_index, file, exercise, side, rep_count, hold_s, "
@@ -478,6 +480,20 @@ def _store_analysis(conn: sqlite3.Connection, session_id: int, result: dict[str,
         "INSERT INTO comparisons VALUES (?, ?, ?, ?, ?, ?, ?)",
         [(session_id, c["exercise"], c["metric"], c["left"], c["right"], c["difference"],
           c["flag"]) for c in result["comparisons"]])
+
+
+def _run_as_set(s: dict[str, Any]) -> dict[str, Any]:
+    """A run set's JSON in the sets table's shape: ``rep_count`` the steps, no
+    reps or holds, medians ``pelvic_drop_left_deg`` / ``pelvic_drop_right_deg``
+    (steady steps, running.md) and the asymmetry."""
+    run = s["run"]
+    medians = {}
+    for side in ("left", "right"):
+        summary = run.get(side) or {}
+        medians[f"pelvic_drop_{side}_deg"] = summary.get("pelvic_drop_deg")
+    medians["drop_asymmetry_deg"] = run.get("drop_asymmetry_deg")
+    return {**s, "rep_count": len(run.get("steps") or []), "reps": [], "holds": [],
+            "medians": medians}
 
 
 def _now() -> str:

@@ -39,7 +39,7 @@ from jsonschema.validators import extend
 
 from hipsense.consts import SESSION_FORMAT, SESSION_VERSION
 from hipsense.errors import SessionFormatError, clip
-from hipsense.exercises import EXERCISES, SIDES
+from hipsense.exercises import SET_KINDS, SIDES, set_sides
 from hipsense.io.safe import key_path
 
 #: Beyond any IMU hipsense reads (the widest ranges on the market are +-64 g
@@ -94,7 +94,7 @@ SESSION_SCHEMA: dict[str, Any] = {
             "required": ["file", "exercise", "side"],
             "properties": {
                 "file": _FILE_NAME,
-                "exercise": {"type": "string", "enum": list(EXERCISES)},
+                "exercise": {"type": "string", "enum": list(SET_KINDS)},
                 "side": {"type": "string", "enum": list(SIDES)},
             },
         }},
@@ -179,7 +179,7 @@ def validate_session_document(doc: Any, path: Path) -> None:
     seen: dict[str, int] = {}
     for i, entry in enumerate(doc["sets"]):
         exercise, side, name = entry["exercise"], entry["side"], entry["file"]
-        allowed = EXERCISES[exercise].sides
+        allowed = set_sides(exercise)
         if side not in allowed:
             raise SessionFormatError(path, f"{exercise} takes side {' or '.join(allowed)}, "
                                      f"not {side!r}", key=f"sets[{i}].side")

@@ -17,7 +17,7 @@ from rich.live import Live
 from rich.panel import Panel
 from rich.text import Text
 
-from hipsense.exercises import EXERCISES, Exercise, metric_label
+from hipsense.exercises import EXERCISES, RUN, Exercise, metric_label
 from hipsense.analysis.live import LiveSet, LiveState
 from hipsense.analysis.live_calibration import CalibrationProgress
 
@@ -173,12 +173,16 @@ class ConsoleUI:
         return (await self._ask("Press Enter to start (q to quit):")).lower() != "q"
 
     async def choose_set(self, suggestion: tuple[str, str] | None) -> tuple[str, str] | None:
-        ids = list(EXERCISES)
+        ids = [*EXERCISES, RUN.id]
+
+        def name(x: str) -> str:
+            return RUN.name if x == RUN.id else EXERCISES[x].name
+
         while True:
             hint = ""
             if suggestion:
-                hint = f" [Enter: {EXERCISES[suggestion[0]].name}, {suggestion[1]}]"
-            self.console.print("Next set: " + ", ".join(f"{i + 1} {EXERCISES[x].name}"
+                hint = f" [Enter: {name(suggestion[0])}, {suggestion[1]}]"
+            self.console.print("Next set: " + ", ".join(f"{i + 1} {name(x)}"
                                                        for i, x in enumerate(ids)))
             answer = (await self._ask(f"Exercise number{hint}, q to finish:")).lower()
             if answer == "q":
@@ -186,6 +190,8 @@ class ConsoleUI:
             if answer == "" and suggestion:
                 return suggestion
             if answer.isdigit() and 1 <= int(answer) <= len(ids):
+                if ids[int(answer) - 1] == RUN.id:
+                    return RUN.id, "both"
                 ex = EXERCISES[ids[int(answer) - 1]]
                 if ex.sides == ("both",):
                     return ex.id, "both"

@@ -22,7 +22,7 @@ from hipsense.sensors.base import Samples, StreamConfig, StreamDecoder
 from hipsense.sensors import FAMILIES, decoder_for
 from hipsense.sensors.base import LINK_EVENTS
 from hipsense.errors import HipsenseError, SessionFormatError, clip
-from hipsense.exercises import EXERCISES
+from hipsense.exercises import SET_KINDS, set_sides
 from hipsense.io.rawlog import KIND_DATA, RAW_LOG_FILE, Damage, RawLog, json_object
 from hipsense.io.session import new_session_metadata
 
@@ -117,10 +117,10 @@ def _text(ev: dict[str, Any], key: str, default: str | None = None) -> str:
 def _check_start(ev: dict[str, Any]) -> tuple[str, str, str]:
     """(file, exercise, side) of a "start" event; ValueError names what is wrong."""
     file, exercise, side = _text(ev, "file"), _text(ev, "exercise"), _text(ev, "side")
-    if exercise != "calibration" and exercise not in EXERCISES:
+    if exercise != "calibration" and exercise not in SET_KINDS:
         raise ValueError(f"unknown exercise {clip(exercise)}")
-    if exercise != "calibration" and side not in EXERCISES[exercise].sides:
-        raise ValueError(f"{exercise} takes side {' or '.join(EXERCISES[exercise].sides)}, "
+    if exercise != "calibration" and side not in set_sides(exercise):
+        raise ValueError(f"{exercise} takes side {' or '.join(set_sides(exercise))}, "
                          f"not {clip(side)}")
     if not _SAFE_FILE.fullmatch(file) or (exercise == "calibration") != (
             file == CALIBRATION_FILE):

@@ -29,7 +29,7 @@ from hipsense.consts import CALIBRATION_FILE
 from hipsense.core import Recording, Session
 from hipsense.sensors.base import Samples, SensorDriver, StreamConfig, StreamDecoder
 from hipsense.errors import shown
-from hipsense.exercises import EXERCISES
+from hipsense.exercises import EXERCISES, RUN
 from hipsense.io.private import make_private_dir
 from hipsense.io.rawlog import RAW_LOG_FILE, RawLogWriter
 from hipsense.io.session import write_recording, write_session_json
@@ -87,6 +87,11 @@ class Plan:
     def programme(cls) -> Plan:
         from hipsense.exercises import PROGRAMME_ORDER
         return cls([(ex, side) for ex in PROGRAMME_ORDER for side in EXERCISES[ex].sides])
+
+    @classmethod
+    def run(cls) -> Plan:
+        """The running check alone (after the calibration)."""
+        return cls([(RUN.id, "both")])
 
 
 #: Receives the coach's messages (:mod:`hipsense.live.coach.events`): dicts.
@@ -199,9 +204,9 @@ class Recorder:
             if todo and choice == todo[0]:
                 todo.pop(0)
             exercise, side = choice
-            ex = EXERCISES[exercise]
+            name = RUN.name if exercise == RUN.id else EXERCISES[exercise].name
             file = f"set{len(self._sets) + 1:02d}.csv"
-            title = f"{ex.name}" + ("" if side == "both" else f", {side} leg")
+            title = f"{name}" + ("" if side == "both" else f", {side} leg")
             await self._prepare(exercise, side, title)
             if self.interrupted:
                 return
@@ -211,7 +216,7 @@ class Recorder:
 
     async def _prepare(self, exercise: str, side: str, title: str) -> None:
         """How to get into position, the side, and a countdown before the set."""
-        steps = EXERCISES[exercise].setup_steps(side)
+        steps = (RUN if exercise == RUN.id else EXERCISES[exercise]).setup_steps(side)
         self._publish(prepare_event(exercise, side, title, self.countdown_s,
                                     len(self._sets) + 1))
         self.ui.prepare(title, steps, self.countdown_s)
@@ -251,7 +256,11 @@ class Recorder:
         self._decoder.begin_stream(first_seq)
         live = None
         self._cal_live = None
-        if exercise != "calibration":
+        running = _RunWatch(self._calibration) if exercise == RUN.id else None
+        if running is not None:
+            self._say("Running check: stand still for 3 s, then run. Enter ends it, or "
+                      f"standing still for {RUN.long_stop_s:.0f} s.")
+        elif exercise != "calibration":
             cal = self._calibration
             live = LiveSet(EXERCISES[exercise], side, cal.axes if cal else None,
                            cal.gyr_offset_dps if cal else None)
@@ -267,6 +276,13 @@ class Recorder:
                 self._drain(builder, live)
                 if self._calibration_complete():
                     break
+                if running is not None:
+                    line = running.check(builder)
+                    if line:
+                        self._say(line)
+                    if running.stopped:
+                        self._say("You stood still: the run is over.")
+                        break
         finally:
             stop.cancel()
             if done is not None:
@@ -319,6 +335,31 @@ class Recorder:
                       "saved and analysed again after the session.")
             return None
 
+    def _run_summary(self, title: str, builder: RecordingBuilder, result) -> str:
+        """A run in one line: saved where, its steps and cadence, each side's
+        median drop and the limit, and its flags' cues."""
+        parts = [f"{title}: saved {builder.file}"]
+        run = result.run if result is not None else None
+        if run:
+            bouts = run.get("bouts") or []
+            steady = sum(b["steps"] for b in bouts)
+            parts.append(f"{len(run.get('steps') or [])} steps")
+            if steady:
+                cadence = sum(b["cadence_spm"] * b["steps"] for b in bouts) / steady
+                parts.append(f"{cadence:.0f} steps/min")
+            drops = [f"{side} foot {(run.get(side) or {}).get('pelvic_drop_deg'):.1f} deg"
+                     for side in ("left", "right")
+                     if (run.get(side) or {}).get("pelvic_drop_deg") is not None]
+            if drops:
+                parts.append("drop " + ", ".join(drops) + f", limit {RUN.pelvic_drop_deg:.0f} deg")
+        if builder.lost_packets or builder.link_drops:
+            parts.append(f"{builder.lost_packets} packets lost, "
+                         f"{builder.link_drops} link drops")
+        text = ", ".join(parts) + "."
+        cues = [f.message for f in (result.flags if result is not None else [])
+                if f.code.startswith("running_")]
+        return " ".join([text, *cues[:1]])
+
     def _main_angle(self, exercise: str, side: str, result) -> tuple[float | None, float | None]:
         """The set's main angle (the median per rep or hold, deg) and the other
         side's in the last set of the same exercise on it, if any."""
@@ -334,7 +375,7 @@ class Recorder:
 
     def _publish_set_end(self, exercise: str, side: str, title: str, result, text: str
                          ) -> None:
-        if not self.observers:
+        if not self.observers or exercise == RUN.id:
             return
         ex = EXERCISES[exercise]
         value, other = self._main_angle(exercise, side, result)
@@ -424,6 +465,8 @@ class Recorder:
                      result=None) -> str:
         """The set in one line: saved where, its reps (or hold) and main angle per
         side as analysed offline, the cue, and what the link cost."""
+        if builder.exercise == RUN.id:
+            return self._run_summary(title, builder, result)
         parts = [f"{title}: saved {builder.file}"]
         ex = EXERCISES[builder.exercise]
         if result is not None:
@@ -474,6 +517,48 @@ class Recorder:
         self.interrupted = True
         self.ui.stop_set.set()
         self.ui.cancel()
+
+
+class _RunWatch:
+    """During a run: every RUN_LIVE_EVERY_S the steps so far (the offline
+    analysis over the last RUN_LIVE_WINDOW_S), the cadence and the last steps'
+    drop per side in a line; and whether the runner has stood still for
+    RUN.long_stop_s after running (the run then ends by itself)."""
+
+    def __init__(self, cal: Calibration | None) -> None:
+        self.cal = cal
+        self.next_s: float | None = None
+        self.ran = False
+        self.stopped = False
+
+    def check(self, builder: RecordingBuilder) -> str | None:
+        if len(builder) < 50:
+            return None
+        rec = builder.recording()
+        t = rec.time_s
+        if self.next_s is None:
+            self.next_s = t[0] + RUN_LIVE_EVERY_S
+        if t[-1] < self.next_s:
+            return None
+        self.next_s = t[-1] + RUN_LIVE_EVERY_S
+        dev = np.abs(np.linalg.norm(rec.acc_g, axis=1) - 1.0)
+        self.ran = self.ran or bool((dev > 0.8).any())
+        recent = t >= t[-1] - RUN.long_stop_s
+        if (self.ran and t[-1] - t[0] > RUN.long_stop_s and
+                float(dev[recent].max()) < 0.15):
+            self.stopped = True
+            return None
+        if self.cal is None or not self.ran:
+            return None
+        from hipsense.analysis.running import live_summary
+
+        # the whole run so far (its quiet stand is the reference): about 0.05 s
+        # per minute of running at 100 Hz
+        return live_summary(t, rec.acc_g, rec.gyr_dps, self.cal.axes.l, self.cal.axes.u)
+
+
+#: How often (s) the live view says the cadence and the last steps' drop.
+RUN_LIVE_EVERY_S = 5.0
 
 
 def opposite(side: str) -> str:

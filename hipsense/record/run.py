@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hipsense.errors import HipsenseError, shown
+from hipsense.exercises import PROGRAMME_ORDER
 from hipsense.record.recorder import Plan, Recorder
 from hipsense.core import Session
 
@@ -44,6 +45,9 @@ class RecordArgs:
     #: Gets the running CoachServer (tests and the latency benchmark).
     on_coach: Callable[[object], None] | None = None
     athlete: str | None = None    # session.json's athlete (kept in the raw log too)
+    #: the running check: "only" (after the calibration, no exercises) or "add"
+    #: (after the exercises); None: no run
+    run: str | None = None
 
 
 async def _virtual(args: RecordArgs):
@@ -51,7 +55,12 @@ async def _virtual(args: RecordArgs):
     from hipsense.virtual import connect_virtual, virtual_sensor
 
     speed = args.speed if args.speed is not None else (math.inf if args.unattended else 1.0)
-    sensor = virtual_sensor(args.exercises, seed=args.seed, packet_loss=args.packet_loss,
+    wanted = list(args.exercises) if args.exercises else None
+    if args.run == "only":
+        wanted = ["run"]
+    elif args.run == "add":
+        wanted = [*(wanted or PROGRAMME_ORDER), "run"]
+    sensor = virtual_sensor(wanted, seed=args.seed, packet_loss=args.packet_loss,
                             speed=speed, form_faults=args.virtual_faults)
     driver = await connect_virtual(sensor, scan_s=0.1)
 
@@ -75,6 +84,10 @@ async def _record(args: RecordArgs) -> Session:
     plan = Plan.programme()
     if args.exercises:
         plan = Plan([s for s in plan.sets if s[0] in args.exercises])
+    if args.run == "only":
+        plan = Plan.run()
+    elif args.run == "add":
+        plan = Plan(plan.sets + Plan.run().sets)
     ui = ScriptedUI() if args.unattended else ConsoleUI(bell=args.bell)
     if args.unattended and args.sensor not in ("auto", "virtual"):
         raise HipsenseError("--unattended records from the virtual sensor (a real runner ends "

@@ -196,3 +196,30 @@ def to_svg(fig: Figure) -> bytes:
 def to_svg_data_uri(fig: Figure) -> str:
     """The figure as an SVG data URI (a vector image: sharp at any width)."""
     return "data:image/svg+xml;base64," + base64.b64encode(to_svg(fig)).decode("ascii")
+
+
+def run_figure(run: dict) -> Figure:
+    """A run's contralateral drop per step over time (s from the first step),
+    left-foot and right-foot stances apart; steady steps filled, others hollow;
+    the catalogue's limit as the flag zone."""
+    from hipsense.exercises import RUN
+
+    fig = new_figure()
+    ax = fig.add_subplot()
+    steps = run.get("steps") or []
+    t0 = steps[0]["ic_s"] if steps else 0.0
+    for side, colour in (("left", "#1f77b4"), ("right", "#d62728")):
+        mine = [s for s in steps if s["side"] == side]
+        for steady, marker in ((True, "o"), (False, "o")):
+            pts = [s for s in mine if s["steady"] == steady]
+            if not pts:
+                continue
+            ax.plot([s["ic_s"] - t0 for s in pts], [s["pelvic_drop_deg"] for s in pts],
+                    marker, ms=3.5, color=colour, mfc=colour if steady else "none",
+                    ls="none", label=f"{side} foot" + ("" if steady else " (not steady)"))
+    threshold_zone(ax, RUN.pelvic_drop_deg)
+    ax.set_xlabel("time from the first step (s)")
+    ax.set_ylabel("drop (deg)\nlower is better")
+    style_axes(ax)
+    legend_above(fig, ax)
+    return fig

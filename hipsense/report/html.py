@@ -18,7 +18,9 @@ from hipsense.core import Session
 from hipsense.exercises import (
     EXERCISES, PROGRAMME_ORDER, THRESHOLDS, better_words, metric_label,
 )
-from hipsense.report.figures import left_right_figure, set_figure, to_svg_data_uri
+from hipsense.report.figures import (
+    left_right_figure, run_figure, set_figure, to_svg_data_uri,
+)
 from hipsense.report.summary import Card, Previous, Summary, summarise
 
 #: Paper sizes of the printed reports (CSS ``@page`` sizes).
@@ -263,6 +265,10 @@ def session_report(result: SessionResult, session: Session, *,
     after. ``previous`` is the athlete's last session before it (for the
     change), ``athlete`` a name to show when session.json has none."""
     folder, metadata = session.folder, session.metadata
+    runs = [s for s in result.sets if s.run is not None]
+    all_sets = result.sets
+    result = SessionResult([s for s in result.sets if s.run is None], result.comparisons,
+                           result.calibration)
     started = metadata.get("started_at") or "unknown date"
     who = metadata.get("athlete") or athlete
     title = f"hipsense session {started[:10]}" + (f", {who}" if who else "")
@@ -295,6 +301,7 @@ def session_report(result: SessionResult, session: Session, *,
               for s, metric, heading, line in set_figures(result)]
     body += figure_section(f"<h2>Each set</h2><p class=\"muted\">{escape(SET_CAPTION)}</p>",
                            blocks)
+    body += running_section(runs)
 
     pairs = left_right_pairs(result)
     if pairs:
@@ -310,7 +317,7 @@ def session_report(result: SessionResult, session: Session, *,
                          f"Calibration: {escape(cal.get('problem') or 'none recorded')}.") + "</p>")
     body.append("<table><thead><tr><th>set</th><th>samples</th><th>rate Hz</th><th>lost</th>"
                 "<th>notes</th></tr></thead><tbody>")
-    for s in result.sets:
+    for s in all_sets:
         q = s.quality
         notes = "; ".join(f.message for f in s.flags if f.code == "data_quality") or "-"
         body.append(f"<tr><td>{escape(s.file)}</td><td>{q.get('samples', '-')}</td>"
@@ -318,6 +325,50 @@ def session_report(result: SessionResult, session: Session, *,
                     f"<td>{escape(notes)}</td></tr>")
     body.append("</tbody></table></section>")
     return page(title, body, paper)
+
+
+def _or_dash(value: float | None, fmt: str) -> str:
+    return "-" if value is None else fmt.format(value)
+
+
+def running_section(runs: list[SetResult]) -> list[str]:
+    """The running check (running.md): per run, a card per side (median drop,
+    its spread, contact time, steps), the asymmetry and the change over the
+    run, the flags in words, and the drop of every step over time."""
+    if not runs:
+        return []
+    out = ["<h2>Running check</h2>"]
+    for s in runs:
+        run = s.run or {}
+        bouts = run.get("bouts") or []
+        steady = sum(b["steps"] for b in bouts)
+        cadence = (sum(b["cadence_spm"] * b["steps"] for b in bouts) / steady) if steady else None
+        out.append(f"<p>{escape(s.file)}: {len(run.get('steps') or [])} steps, {steady} in "
+                   f"{len(bouts)} steady bout(s)"
+                   + (f", cadence {cadence:.0f} steps/min" if cadence else "") + ".</p>")
+        out.append("<table><thead><tr><th>stance foot</th><th>drop (median)</th>"
+                   "<th>spread (IQR)</th><th>contact</th><th>steps</th></tr></thead><tbody>")
+        for side in ("left", "right"):
+            c = run.get(side) or {}
+            cells = [_or_dash(c.get("pelvic_drop_deg"), "{:.1f} deg"),
+                     _or_dash(c.get("pelvic_drop_iqr_deg"), "{:.1f} deg"),
+                     _or_dash(c.get("contact_s"), "{:.3f} s"), str(c.get("steps", 0))]
+            out.append(f"<tr><td>{side}</td>" + "".join(f"<td>{x}</td>" for x in cells)
+                       + "</tr>")
+        out.append("</tbody></table>")
+        extra = []
+        if run.get("drop_asymmetry_deg") is not None:
+            extra.append(f"left against right: {run['drop_asymmetry_deg']:.1f} deg apart")
+        if run.get("drop_change_deg") is not None:
+            extra.append(f"from the first to the last minute: {run['drop_change_deg']:+.1f} deg")
+        if extra:
+            out.append(f"<p>{escape('; '.join(extra))}.</p>")
+        msgs = list(s.flags)
+        if msgs:
+            out.append("<ul>" + "".join(f"<li>{escape(f.message)}</li>" for f in msgs) + "</ul>")
+        out.append(f"<figure><img alt=\"{escape(s.file)}: drop per step over time, left and "
+                   f"right\" src=\"{to_svg_data_uri(run_figure(run))}\"></figure>")
+    return out
 
 
 def write_session_report(result: SessionResult, session: Session, out: str | Path,

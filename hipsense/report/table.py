@@ -19,7 +19,7 @@ from rich.text import Text
 from hipsense.analysis.results import SessionResult
 from hipsense.core import Session
 from hipsense.errors import shown
-from hipsense.exercises import EXERCISES, metric_label
+from hipsense.exercises import EXERCISES, RUN, metric_label
 
 _STYLE = {"info": "cyan", "warning": "yellow", "alert": "bold red"}
 
@@ -31,6 +31,11 @@ def session_table(result: SessionResult, title: str) -> Group:
     for col in ("file", "exercise", "side", "reps / hold", "median per rep (deg)", "flags"):
         sets.add_column(col)
     for s in result.sets:
+        if s.run is not None:
+            did, medians = _run_cells(s.run)
+            codes = Text(", ".join(sorted({_words(f.code) for f in s.flags})) or "-")
+            sets.add_row(shown(s.file), RUN.name, s.side, did, medians, codes)
+            continue
         ex = EXERCISES[s.exercise]
         if ex.kind == "hold":
             did = f"hold {s.holds[0].duration_s:.1f} s" if s.holds else "no hold"
@@ -68,6 +73,22 @@ def session_table(result: SessionResult, title: str) -> Group:
     return Group(*parts)
 
 
+def _run_cells(run: dict[str, Any]) -> tuple[str, str]:
+    """A run's two cells: steps and cadence; each side's median drop (deg)."""
+    bouts = run.get("bouts") or []
+    steps = sum(b["steps"] for b in bouts)
+    cadence = (sum(b["cadence_spm"] * b["steps"] for b in bouts) / steps) if steps else None
+    did = f"{len(run.get('steps') or [])} steps" + (f", {cadence:.0f}/min" if cadence else "")
+    parts = []
+    for side in ("left", "right"):
+        summary = run.get(side) or {}
+        if summary.get("pelvic_drop_deg") is not None:
+            parts.append(f"drop {side[0].upper()} {summary['pelvic_drop_deg']:.1f}")
+    if run.get("drop_change_deg") is not None:
+        parts.append(f"change {run['drop_change_deg']:+.1f}")
+    return did, ", ".join(parts) or "-"
+
+
 def _words(code: str) -> str:
     """A flag code in words for a table cell ("excessive pelvic drop"), so that
     a narrow column wraps it between words."""
@@ -88,6 +109,12 @@ def print_simulated(folder: Path, truth: dict[str, Any]) -> None:
     for col in ("file", "exercise", "side", "reps / hold", "true median per rep", "lost"):
         table.add_column(col)
     for s in truth["sets"]:
+        if s["exercise"] == RUN.id:
+            table.add_row(shown(s["file"]), RUN.name, s["side"], f"{len(s['steps'])} steps",
+                          f"drop L {s['left']['pelvic_drop_deg']:+.1f} deg, "
+                          f"R {s['right']['pelvic_drop_deg']:+.1f} deg",
+                          str(s["lost_samples"]))
+            continue
         if s["holds"]:
             count = f"hold {s['holds'][0]['duration_s']:.1f} s"
         else:
@@ -112,7 +139,8 @@ def print_check(folder: Path, session: Session) -> None:
         rows.append((session.calibration_file, "calibration", "", session.calibration))
     else:
         rows.append(("(none)", "calibration", "", None))
-    rows += [(info.file, EXERCISES[info.exercise].name, info.side, rec)
+    rows += [(info.file, RUN.name if info.exercise == RUN.id else EXERCISES[info.exercise].name,
+              info.side, rec)
              for info, rec in session.sets]
     for name, exercise, side, rec in rows:
         if rec is None:

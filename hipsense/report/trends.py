@@ -12,7 +12,7 @@ import sqlite3
 import pandas as pd
 from matplotlib.figure import Figure
 
-from hipsense.exercises import CADENCE, EXERCISES, PROGRAMME_ORDER, THRESHOLDS, metric_label
+from hipsense.exercises import CADENCE, EXERCISES, PROGRAMME_ORDER, RUN, THRESHOLDS, metric_label
 from hipsense.history.store import database_faults
 from hipsense.report.figures import (
     LEFT_COLOUR, RIGHT_COLOUR, TARGET_COLOUR, axis_label, legend_above,
@@ -219,6 +219,47 @@ def exercise_figure(ex_id: str, table: pd.DataFrame, metric: str | None = None) 
     return fig
 
 
+def run_table(conn: sqlite3.Connection, athlete: str | None = None) -> pd.DataFrame:
+    """Per session with a run and stance foot: the run's median drop over
+    steady steps (deg; running.md), as :func:`trend_table`'s columns (the
+    quartiles are the median: the history keeps no step)."""
+    where, params = _athlete_sql(athlete)
+    with database_faults(conn):
+        rows = pd.read_sql_query(
+            "SELECT s.id AS session_id, s.started_at, st.exercise, m.metric, m.value_deg "
+            "FROM sessions s JOIN sets st ON st.session_id = s.id "
+            "JOIN set_medians m ON m.set_id = st.id "
+            f"{where}", conn, params=params)
+    rows = rows[(rows.exercise == RUN.id)
+                & rows.metric.isin(["pelvic_drop_left_deg", "pelvic_drop_right_deg"])]
+    rows = rows.dropna(subset=["value_deg"]).copy()
+    rows["side"] = rows.metric.str.extract(r"pelvic_drop_(left|right)_deg")[0]
+    return _summarise(rows, "value_deg")
+
+
+def run_trend_figure(table: pd.DataFrame) -> Figure:
+    """The running drop per stance foot over the sessions, against the limit."""
+    fig = new_figure(2.6)
+    ax = fig.subplots()
+    style_axes(ax)
+    for side, s in table.groupby("side"):
+        ax.plot(s.date.dt.tz_localize(None), s["median"], "o-", color=SIDE_COLOURS[side],
+                label=f"{side} foot", gid=side, ms=4)
+    ax.set_ylim(min(0.0, ax.get_ylim()[0]), ax.get_ylim()[1])  # the limit in view
+    threshold_zone(ax, RUN.pelvic_drop_deg)
+    dates = table.date.dt.tz_localize(None)
+    if dates.nunique() == 1:  # one run so far: a week either side
+        ax.set_xlim(dates.iloc[0] - pd.Timedelta(days=7), dates.iloc[0] + pd.Timedelta(days=7))
+    ax.set_ylabel("running drop (deg)\nlower is better")
+    _date_ticks(ax, table.date.dt.tz_localize(None))
+    ax.xaxis.set_major_formatter(_date_format())
+    for label in ax.get_xticklabels():
+        label.set_rotation(30)
+        label.set_horizontalalignment("right")
+    legend_above(fig, ax)
+    return fig
+
+
 def _date_format():
     from matplotlib.dates import DateFormatter
 
@@ -332,6 +373,14 @@ def trends_report(conn: sqlite3.Connection, exercises: list[str] | None = None,
                 blocks.append(_figure_block(f"{ex.name}: {metric_label(metric)}",
                                           f"{ex.name}: {metric_label(metric)} over the weeks",
                                           exercise_figure(e, extra, metric)))
+    runs = run_table(conn, athlete)
+    if not runs.empty:
+        last = runs[runs.date == runs.date.max()].set_index("side")["median"]
+        note = "In the last run: " + ", ".join(f"{side} foot {last[side]:.1f} deg"
+                                              for side in ("left", "right") if side in last)
+        blocks.append(_figure_block("Running check: drop per stance foot",
+                                    "running drop over the weeks", run_trend_figure(runs),
+                                    note + f" (limit {RUN.pelvic_drop_deg:g} deg)."))
     body.append("<section id=\"details\">")
     body += figure_section("<h2>Per exercise</h2><p class=\"muted\">Median per session with "
                            "the middle half of the reps (or holds); orange: the flag zone from "

@@ -21,6 +21,7 @@ from hipsense.io.output import prepare_session_folder
 from hipsense.io.session import new_session_metadata, write_json, write_session
 from hipsense.sim.imu import ImuErrors, Mounting, Sampler, record
 from hipsense.sim.movements import SetSpec, plan_calibration, plan_set
+from hipsense.sim.running import RunSpec, plan_run, run_truth
 from hipsense.sim.truth import set_truth
 from hipsense.version import __version__
 
@@ -63,6 +64,8 @@ class SessionSpec:
     started_at: str = "2026-10-04T07:12:00+00:00"
     metadata: dict[str, Any] = field(default_factory=dict)
     realism: float = 0.0
+    #: how a ``run`` set runs (default: :class:`RunSpec` drawn at random)
+    run: RunSpec | None = None
 
     def __post_init__(self) -> None:
         if not MIN_REALISM <= self.realism <= MAX_REALISM:  # also refuses NaN
@@ -141,10 +144,19 @@ def simulate_session(spec: SessionSpec, seed: int) -> SimulatedSession:
 
     sets = []
     for i, (set_spec, rng) in enumerate(zip(spec.sets, set_rngs), start=1):
+        info = SetInfo(f"set{i:02d}.csv", set_spec.exercise, set_spec.side)
+        if set_spec.exercise == "run":
+            run_plan = plan_run(spec.run or RunSpec(), clock_s, rng)
+            rec, lost = record(run_plan.motion, run_plan.start_s, run_plan.end_s, mounting,
+                               errors, sampler, rng)
+            sets.append((info, rec))
+            truth["sets"].append({"file": info.file, **run_truth(run_plan),
+                                  "lost_samples": lost})
+            clock_s = run_plan.end_s + float(rng.uniform(20.0, 60.0))
+            continue
         plan = plan_set(set_spec, clock_s, rng, spec.realism)
         rec, lost = record(plan.motion, plan.start_s, plan.end_s, mounting, errors, sampler, rng,
                            plan.gaps_s)
-        info = SetInfo(f"set{i:02d}.csv", set_spec.exercise, set_spec.side)
         sets.append((info, rec))
         truth["sets"].append({"file": info.file, **set_truth(plan, rec.time_s),
                               "lost_samples": lost})

@@ -50,10 +50,20 @@ def virtual_sensor(exercises: Sequence[str] | None = None, *, seed: int = 1,
     ``spec`` when given. ``options`` go to :class:`~.sensor.VirtualSensor`
     (``speed``, ``faults``, ``name``, ``reports_seq`` ...)."""
     if spec is None:
-        sets = programme_sets(list(exercises)) if exercises else programme_sets()
+        from hipsense.sim.movements import SetSpec
+        from hipsense.sim.running import RunSpec
+
+        wanted = list(exercises) if exercises else None
+        runs = wanted is not None and "run" in wanted
+        wanted = [x for x in wanted if x != "run"] if wanted is not None else None
+        sets = (programme_sets(wanted) if wanted else
+                () if runs else programme_sets())
         if form_faults:
             sets = tuple(_with_faults(s, form_faults) for s in sets)
-        spec = SessionSpec(sets=sets, packet_loss=packet_loss)
+        if runs:  # a short run (the running check) after the sets
+            sets = (*sets, SetSpec("run", "both"))
+        spec = SessionSpec(sets=sets, packet_loss=packet_loss,
+                           run=RunSpec(run_s=40.0, stops=0) if runs else None)
     return sensor_module.VirtualSensor(sensor_module.VirtualWearer(spec, seed), **options)
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from hipsense.analysis.live import LiveState
 from hipsense.analysis.live_calibration import CalibrationProgress
-from hipsense.exercises import EXERCISES, Exercise, FlagRule, metric_label
+from hipsense.exercises import EXERCISES, RUN, Exercise, FlagRule, metric_label
 
 #: A rep is "near" its threshold (amber) from this fraction of it on.
 NEAR_FRACTION = 0.8
@@ -68,6 +68,11 @@ def calibration_event(progress: CalibrationProgress, samples: int) -> dict[str, 
 def prepare_event(exercise: str, side: str, title: str, countdown_s: float,
                   set_number: int) -> dict[str, Any]:
     """Before a set: the catalogue's steps into position, the side, a countdown (s)."""
+    if exercise == RUN.id:
+        return {"type": "prepare", "exercise": exercise, "title": title, "side": side,
+                "side_words": "both feet", "steps": RUN.setup_steps(side),
+                "prescription": "a short run", "countdown_s": _r(countdown_s),
+                "set_number": set_number}
     ex = EXERCISES[exercise]
     return {"type": "prepare", "exercise": exercise, "title": title, "side": side,
             "side_words": _side_words(ex, side), "steps": ex.setup_steps(side),
