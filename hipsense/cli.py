@@ -705,10 +705,21 @@ def _cmd_export(args: argparse.Namespace) -> int:
         rows = write_parquet(session, args.session_dir.resolve().name, args.parquet)
         print(f"wrote {rows} rows from {len(session.sets)} sets to {args.parquet}")
     if args.fit is not None:
-        from hipsense.io.fit import session_fit, write_fit
+        from hipsense.io.fit import session_fits, write_fit
 
-        size = write_fit(session_fit(session, sets_json), args.fit)
-        print(f"wrote a FIT activity of {len(session.sets)} sets ({size} bytes) to {args.fit}")
+        # the first activity to OUT.fit, a run beside hip sets to OUT-setNN.fit
+        activities = session_fits(session, sets_json)
+        paths = [args.fit if k == 0 else
+                 args.fit.with_name(f"{args.fit.stem}-{name}{args.fit.suffix}")
+                 for k, (name, _) in enumerate(activities)]
+        for path in paths[1:]:
+            check_output_file(path)
+        for path, (name, data) in zip(paths, activities):
+            size = write_fit(data, path)
+            what = (f"a running activity ({name})" if name else
+                    f"a strength activity of {sum(i.exercise != 'run' for i, _ in session.sets)}"
+                    " sets")
+            print(f"wrote {what} ({size} bytes) to {path}")
     if args.bids is not None:
         from hipsense.io.bids import write_bids
 

@@ -300,20 +300,26 @@ def write_fit(data: bytes, path: str | Path) -> int:
     return len(data)
 
 
-def session_fit(session: Session, sets: Sequence[Mapping[str, Any]]) -> bytes:
-    """The FIT activity of a session: :func:`strength_fit`, or, for a session
-    that is one run (a set ``"exercise": "run"`` whose analysis has a ``run``
-    object, running.md), :func:`run_fit` over its recording's span. FIT holds one
-    activity here, so a session mixing a run with hip exercises is refused."""
-    runs = [i for i, (info, _) in enumerate(session.sets) if info.exercise == "run"]
-    if not runs:
-        return strength_fit(session, sets)
-    if len(session.sets) != 1:
-        raise HipsenseError("a session with a run and other sets: FIT export takes a "
-                            "session of hip exercises or a session of one run")
-    info, rec = session.sets[0]
-    result = next((s for s in sets if s["file"] == info.file), {})
-    if "run" not in result:
-        raise HipsenseError(f"{info.file}: no running analysis for this run")
-    return run_fit(result["run"], session_clock(session),
-                   (float(rec.time_s[0]), float(rec.time_s[-1])))
+def session_fits(session: Session, sets: Sequence[Mapping[str, Any]]
+                 ) -> list[tuple[str | None, bytes]]:
+    """The FIT activities of a session, as (name, bytes): its hip exercises as
+    one strength activity (:func:`strength_fit`, name None) and each run (a set
+    ``"exercise": "run"`` whose analysis has a ``run`` object, running.md) as a
+    running activity of its own (:func:`run_fit`, named by its file's stem), in
+    the session's order; FIT holds one sport per activity here."""
+    by_file = {s["file"]: s for s in sets}
+    out: list[tuple[str | None, bytes]] = []
+    hip = [(info, rec) for info, rec in session.sets if info.exercise != "run"]
+    if hip:
+        out.append((None, strength_fit(Session(session.metadata, session.calibration, hip),
+                                       sets)))
+    for info, rec in session.sets:
+        if info.exercise != "run":
+            continue
+        result = by_file.get(info.file, {})
+        if "run" not in result:
+            raise HipsenseError(f"{info.file}: no running analysis for this run")
+        out.append((Path(info.file).stem, run_fit(
+            result["run"], session_clock(session),
+            (float(rec.time_s[0]), float(rec.time_s[-1])))))
+    return out

@@ -20,7 +20,9 @@ from hipsense.core import Recording, Session, SetInfo
 from hipsense.errors import HipsenseError
 from hipsense.exercises import EXERCISES, FIT_EXERCISES
 from hipsense.io import read_session
-from hipsense.io.fit import FIT_EPOCH, SessionClock, run_fit, session_fit, strength_fit
+from hipsense.io import write_session
+from hipsense.io.fit import FIT_EPOCH, SessionClock, run_fit, session_fits, strength_fit
+from hipsense.sim import SessionSpec, SetSpec, simulate_session
 from tests.conftest import REPO
 
 SAMPLE = REPO / "sample_data" / "2026-10-05"
@@ -200,8 +202,9 @@ def _run_session(extra_sets: list[tuple[SetInfo, Recording]] = ()) -> Session:
 def test_a_session_of_one_run_exports_as_a_running_activity():
     run = _run()
     session = _run_session()
-    data = session_fit(session, [{"file": "set01.csv", "exercise": "run", "side": "both",
-                                  "run": run}])
+    [(name, data)] = session_fits(session, [{"file": "set01.csv", "exercise": "run",
+                                             "side": "both", "run": run}])
+    assert name == "set01"
     messages = garmin_decode(data)
     assert messages["session_mesgs"][0]["sport"] == "running"
     assert messages["session_mesgs"][0]["start_time"] == dt.datetime(
@@ -214,13 +217,30 @@ def test_a_session_of_one_run_exports_as_a_running_activity():
             ) == 7200
 
 
-def test_a_run_without_its_analysis_or_beside_hip_sets_is_refused():
-    with pytest.raises(HipsenseError, match="no running analysis"):
-        session_fit(_run_session(), [{"file": "set01.csv", "exercise": "run", "side": "both"}])
-    squat = _run_session().sets[0][1]
-    mixed = _run_session([(SetInfo("set02.csv", "single_leg_squat", "left"), squat)])
-    with pytest.raises(HipsenseError, match="a run and other sets"):
-        session_fit(mixed, [])
+def test_a_run_without_its_analysis_is_refused():
+    with pytest.raises(HipsenseError, match="set01.csv: no running analysis"):
+        session_fits(_run_session(), [{"file": "set01.csv", "exercise": "run", "side": "both"}])
+
+
+def test_a_session_of_hip_sets_and_a_run_exports_two_activities(tmp_path, capsys):
+    """The demo's session (the programme, then a run): the hip sets as the
+    strength activity in OUT.fit, the run as a running activity beside it, each
+    decoding with its own sport and the run's steps."""
+    folder = tmp_path / "mixed"
+    spec = SessionSpec(sets=(SetSpec("single_leg_squat", "left", reps=5),
+                             SetSpec("run", "both")), rate_hz=100.0)
+    write_session(simulate_session(spec, seed=2).session, folder)
+    out = tmp_path / "week.fit"
+    assert main(["export", str(folder), "--fit", str(out)]) == 0
+    printed = capsys.readouterr().out
+    run_path = tmp_path / "week-set02.fit"
+    assert f"to {out}" in printed and f"to {run_path}" in printed
+    strength, run = garmin_decode(out.read_bytes()), garmin_decode(run_path.read_bytes())
+    assert strength["session_mesgs"][0]["sport"] == "training"
+    assert [s["repetitions"] for s in strength["set_mesgs"]] == [5]
+    assert run["session_mesgs"][0]["sport"] == "running"
+    analysis = analyze(read_session(folder)).to_json()["sets"][1]["run"]
+    assert len(run["record_mesgs"]) == len(analysis["steps"]) > 50
 
 
 def test_cli_writes_an_owner_only_fit_file(tmp_path, capsys):

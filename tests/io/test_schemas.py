@@ -19,7 +19,7 @@ from hipsense.cli import main
 from hipsense.exercises import EXERCISES
 from hipsense.io import write_session
 from hipsense.io.schema import SESSION_SCHEMA, published_schema, session_schema_text
-from hipsense.sim import SessionSpec, programme_sets, simulate_session
+from hipsense.sim import SessionSpec, SetSpec, programme_sets, simulate_session
 
 from tests.conftest import REPO
 
@@ -106,6 +106,7 @@ SIMULATED = {
     "realism_2": SessionSpec(sets=programme_sets(["hip_bridge", "knee_drive"], reps=5),
                              realism=2.0, packet_loss=0.03),
     "holds": SessionSpec(sets=programme_sets(["hip_stretch", "hip_flexor_stretch"])),
+    "run": SessionSpec(sets=(*programme_sets(["clamshell"], reps=5), SetSpec("run", "both"))),
 }
 
 
@@ -120,6 +121,11 @@ def test_analyze_json_of_simulated_sessions_is_valid(name, tmp_path):
         assert out["calibration"]["problem"] == "no calibration was recorded"
     if name == "holds":
         assert all(s["rep_count"] == 0 and s["holds"] for s in out["sets"])
+    if name == "run":
+        assert len(out["sets"][-1]["run"]["steps"]) > 50
+        # and its session.json, with the run among the sets
+        doc = json.loads((folder / "session.json").read_text(encoding="utf-8"))
+        assert list(validator("session").iter_errors(doc)) == []
 
 
 def test_the_analysis_schema_catches_a_broken_output():
