@@ -67,8 +67,6 @@ HALF_REP_FRACTION, JOINED_FRACTION = 0.7, 1.3
 #: Reps that rise and fall once: home is a level at least this share of the
 #: rests between peaks reach.
 HOME_SHARE = 0.4
-#: Rests between one-hump reps briefer than this (s, median) are turning points.
-BRIEF_REST_S = 0.75
 #: At most this many quick fidgets before the first rep are not reps.
 MAX_FIDGETS = 3
 #: A hold's posture: within this (deg) of it at least (more for larger stretches).
@@ -355,8 +353,7 @@ def _reps_over_floor(time_s: np.ndarray, ms: np.ndarray, rate_dps: np.ndarray,
     floor = max(min_rep_deg, NOISE_FACTOR * noise)
     peaks, _ = find_peaks(seg, prominence=floor, distance=samples_for(time_s, 0.4))
     start_level = _start_level(time_s[lo:hi], seg, rate_dps[lo:hi], peaks)
-    home, top = _home_and_top(seg, peaks, one_hump, start_level if one_hump else None,
-                              samples_for(time_s, BRIEF_REST_S))
+    home, top = _home_and_top(seg, peaks, one_hump, start_level if one_hump else None)
     typical = top - home
     reps: list[RepWindow] = []
     kept_full: list[bool] = []
@@ -505,7 +502,7 @@ def _time_above_half(time_s: np.ndarray, ms: np.ndarray, rep: RepWindow, home: f
 
 
 def _home_and_top(seg: np.ndarray, peaks: np.ndarray, one_hump: bool = False,
-                  start_level: float | None = None, brief: int = 0) -> tuple[float, float]:
+                  start_level: float | None = None) -> tuple[float, float]:
     """(home level, typical top level) of the movement signal.
 
     The top is the median of the upper half of the peaks. Home is where the
@@ -519,9 +516,7 @@ def _home_and_top(seg: np.ndarray, peaks: np.ndarray, one_hump: bool = False,
     fidget or one overshoot. ``start_level`` (given for those alone): where
     the pelvis was still before the first peak; a cluster of rests at that
     level is home (reps that overshoot below home and go straight into the
-    next one turn lower; a squat's rests are weighted by time instead), and
-    so is that level when the rests last under ``brief`` samples (turning
-    points) and lie below it, within half the excursion.
+    next one turn lower; a squat's rests are weighted by time instead).
     """
     if peaks.size == 0:
         return float(np.percentile(seg, 10)), float(np.percentile(seg, 10))
@@ -552,14 +547,7 @@ def _home_and_top(seg: np.ndarray, peaks: np.ndarray, one_hump: bool = False,
         if np.median(stays[best]) < 1.5 * np.median(stays[clusters[0]]):
             best = clusters[0]
         if one_hump:
-            home = float(np.median(levels[best]))
-            if start_level is not None and np.median(stays[best]) < brief \
-                    and home < start_level <= home + 0.5 * (top - home):
-                # rests this brief are the turning points of reps that
-                # overshoot below home and go straight into the next one: the
-                # pelvis rests where it was still before the first rep
-                return float(start_level), top
-            return home, top
+            return float(np.median(levels[best])), top
         # reps with several humps: weighted by the time spent there, so the
         # brief dips inside reps do not pull home up from the long rests when
         # no clear gap separates their levels (split squats)

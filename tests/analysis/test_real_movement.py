@@ -553,17 +553,20 @@ def test_a_first_rep_straight_from_the_still_start_counts_when_the_reps_overshoo
     assert rest.found and t[rest.reference[-1]] <= 3.3
 
 
+@xfail((
+    "measured: 0-39 % of the reference inside the true still start (home is taken at "
+    "the turning points, so the fidget, the still start and rep 1 become one rep). Taking "
+    "the still start's level for home when the rests are brief fixed these (69-87 %) and "
+    "the r2 knee drives (drop RMSE 0.78 -> 0.62 deg) but narrowed the real UI-PRMD hurdle "
+    "steps' reps, which rest as briefly 3 deg below their start (drop RMSE 0.70 -> 1.04 "
+    "deg): reverted, real movement first"))
 @pytest.mark.parametrize("exercise, side, seed", [
     ("knee_drive", "right", 1), ("knee_drive", "right", 2), ("prone_hip_extension", "left", 5)])
 def test_reps_that_overshoot_into_the_next_one_are_measured_from_the_still_start(
         exercise, side, seed):
     """Fidgety sets at realism 2 going straight from rep to rep and turning 35 %
-    below the start after each: home is where the pelvis was still before rep
-    1, not those brief turning points, so the reference is that still start
-    (measured: 69-87 % of the reference inside the true one; 0-39 % before,
-    when home was taken at the turning points and the fidget, the still start
-    and rep 1 became one rep). Seeds 0 and 3 of the knee drives still count a
-    fidget as a rep (11 of 10), not asserted here."""
+    below the start after each: the reference should be the still start before
+    rep 1 (at least 60 % of it inside the true one)."""
     spec = SetSpec(exercise, side, reps=10, fault_deg=4.0, fidget=False,
                    **{**PLAIN, "start": "fidgety", "rep_profile": "skewed",
                       "overshoot": 0.35, "continuous": True})
