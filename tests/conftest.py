@@ -46,3 +46,23 @@ def session_dir(small_sim: SimulatedSession, tmp_path: Path) -> Path:
     write_session(small_sim.session, folder)
     write_json(small_sim.truth, folder / "truth.json")
     return folder
+
+
+@pytest.fixture(scope="session")
+def run_sim() -> SimulatedSession:
+    """A short simulated session of one clamshell set and a 25 s run."""
+    from hipsense.sim.movements import SetSpec
+    from hipsense.sim.running import RunSpec
+
+    spec = SessionSpec(sets=(SetSpec("clamshell", "left"), SetSpec("run", "both")),
+                       rate_hz=104.0, run=RunSpec(run_s=25.0, stops=0, turns=0),
+                       metadata={"athlete": "test runner"})
+    return simulate_session(spec, seed=3)
+
+
+@pytest.fixture
+def run_dir(run_sim: SimulatedSession, tmp_path: Path) -> Path:
+    """The session with a run written to a fresh folder."""
+    folder = tmp_path / "run_session"
+    write_session(run_sim.session, folder)
+    return folder

@@ -3,7 +3,8 @@
 Times are seconds on the recording's own ``time_s`` clock; angles in degrees.
 :meth:`SessionResult.reps_frame`, :meth:`SessionResult.holds_frame` and
 :meth:`SessionResult.sets_frame` give the same values as the JSON as pandas
-DataFrames, for notebooks and spreadsheets.
+DataFrames, for notebooks and spreadsheets; :meth:`SessionResult.steps_frame`
+the steps of a run (running.md).
 """
 
 from __future__ import annotations
@@ -175,7 +176,8 @@ class SessionResult:
         rows = [{**_set_columns(i, s), "rep": r["index"],
                  **{k: r[k] for k in ("start_s", "end_s", "hold_s", "up_s", "down_s")},
                  **r["metrics"]}
-                for i, s in enumerate(self.to_json()["sets"], start=1) for r in s["reps"]]
+                for i, s in enumerate(self.to_json()["sets"], start=1)
+                for r in s.get("reps", ())]
         return _frame(rows, [*_SET_COLUMNS, "rep", "start_s", "end_s", "hold_s", "up_s",
                              "down_s"], self._metric_names("reps"))
 
@@ -185,7 +187,8 @@ class SessionResult:
         ``duration_s`` (s), then each metric's mean over the hold (deg)."""
         rows = [{**_set_columns(i, s), "hold": h["index"],
                  **{k: h[k] for k in ("start_s", "end_s", "duration_s")}, **h["metrics"]}
-                for i, s in enumerate(self.to_json()["sets"], start=1) for h in s["holds"]]
+                for i, s in enumerate(self.to_json()["sets"], start=1)
+                for h in s.get("holds", ())]
         return _frame(rows, [*_SET_COLUMNS, "hold", "start_s", "end_s", "duration_s"],
                       self._metric_names("holds"))
 
@@ -193,14 +196,36 @@ class SessionResult:
         """One row per set: ``set``, ``file``, ``exercise``, ``side``,
         ``rep_count``, ``hold_count``, ``flag_codes`` (comma-separated,
         "" for none), then ``median_<metric>`` for each metric (deg; NaN where
-        the set has no such metric)."""
-        rows = [{**_set_columns(i, s), "rep_count": s["rep_count"],
-                 "hold_count": len(s["holds"]),
+        the set has no such metric). A run is listed too, with ``rep_count`` and
+        ``hold_count`` empty (NaN) and no medians; its steps are in
+        :meth:`steps_frame`."""
+        rows = [{**_set_columns(i, s), "rep_count": s.get("rep_count"),
+                 "hold_count": len(s["holds"]) if "holds" in s else None,
                  "flag_codes": ",".join(f["code"] for f in s["flags"]),
-                 **{f"median_{k}": v for k, v in s["medians"].items()}}
+                 **{f"median_{k}": v for k, v in s.get("medians", {}).items()}}
                 for i, s in enumerate(self.to_json()["sets"], start=1)]
         return _frame(rows, [*_SET_COLUMNS, "rep_count", "hold_count", "flag_codes"],
                       [f"median_{m}" for m in self._metric_names("medians")])
+
+    def steps_frame(self) -> pd.DataFrame:
+        """One row per step of every run in the session (running.md): ``set``
+        (1-based, in session order), ``file``, ``side`` (the stance foot),
+        ``ic_s``, ``to_s``, ``contact_s`` (s, on the session clock),
+        ``pelvic_drop_deg`` (NaN when not measured), ``side_confidence`` and
+        ``steady`` (bool). Empty (with these columns) without a run."""
+        import pandas as pd
+
+        columns = ["set", "file", "side", "ic_s", "to_s", "contact_s", "pelvic_drop_deg",
+                   "side_confidence", "steady"]
+        rows = [{"set": i, "file": s["file"], **{k: step.get(k) for k in columns[2:]}}
+                for i, s in enumerate(self.to_json()["sets"], start=1)
+                if s.get("run") is not None for step in s["run"].get("steps", ())]
+        frame = pd.DataFrame(rows, columns=columns)
+        for c in ("ic_s", "to_s", "contact_s", "pelvic_drop_deg", "side_confidence"):
+            frame[c] = pd.to_numeric(frame[c], errors="raise").astype(float)
+        frame["set"] = frame["set"].astype(int)
+        frame["steady"] = frame["steady"].astype(bool)
+        return frame
 
     def _metric_names(self, where: str) -> list[str]:
         """Every metric name of the reps, holds or medians, in first-seen order."""

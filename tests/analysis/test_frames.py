@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import hipsense
+from hipsense.analysis import analyze
 from hipsense.cli import main
 
 from tests.conftest import REPO
@@ -97,3 +98,30 @@ def test_an_empty_session_gives_empty_frames_with_columns():
     for frame in (empty.reps_frame(), empty.holds_frame(), empty.sets_frame()):
         assert isinstance(frame, pd.DataFrame) and frame.empty
     assert "start_s" in empty.reps_frame().columns
+
+
+def test_a_session_with_a_run_skips_it_in_reps_and_holds_and_lists_its_steps(run_sim):
+    result = analyze(run_sim.session)
+    doc = json.loads(json.dumps(result.to_json()))
+    clam, run = doc["sets"]
+    reps = result.reps_frame()
+    assert len(reps) == clam["rep_count"] and set(reps.exercise) == {"clamshell"}
+    assert result.holds_frame().empty
+    sets = result.sets_frame()
+    assert list(sets.exercise) == ["clamshell", "run"]
+    assert sets.rep_count.iloc[0] == clam["rep_count"] and math.isnan(sets.rep_count.iloc[1])
+    assert sets.flag_codes.iloc[1] == ",".join(f["code"] for f in run["flags"])
+    steps = result.steps_frame()
+    assert list(steps.columns) == ["set", "file", "side", "ic_s", "to_s", "contact_s",
+                                   "pelvic_drop_deg", "side_confidence", "steady"]
+    assert len(steps) == len(run["run"]["steps"]) > 20
+    for row, step in zip(steps.to_dict("records"), run["run"]["steps"]):
+        assert (row["set"], row["file"]) == (2, run["file"])
+        for key, value in step.items():
+            assert same(row[key], value), key
+    assert steps.steady.dtype == bool
+
+
+def test_no_run_no_steps(both):
+    steps = both[0].steps_frame()
+    assert steps.empty and "pelvic_drop_deg" in steps.columns
