@@ -728,6 +728,17 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _quiet_stdout() -> None:
+    """Point stdout at devnull (after a broken pipe)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -735,6 +746,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except HipsenseError as exc:
         print(f"hipsense: error: {one_line(str(exc))}", file=sys.stderr)
+    except BrokenPipeError:
+        # the reader stopped (``| head``): end quietly, as the table's output does,
+        # with stdout pointed at devnull so the exit's flush cannot fail again
+        _quiet_stdout()
+        return EXIT_OK
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"hipsense: error: {one_line(f'{where}{exc.strerror or exc}')}", file=sys.stderr)

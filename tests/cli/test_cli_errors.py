@@ -179,3 +179,20 @@ def test_simulate_refuses_a_realism_out_of_range_in_one_line(tmp_path, capsys, r
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--realism must be from 0 to 3" in err
     assert not (tmp_path / "x").exists()
+
+
+def test_json_into_a_closed_pipe_ends_quietly():
+    """`hipsense analyze DIR --json | head`: the reader has gone; no error."""
+    import os
+
+    from tests.conftest import REPO
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write gets EPIPE
+    try:
+        run = subprocess.run([sys.executable, "-m", "hipsense", "analyze",
+                              str(REPO / "sample_data" / "2026-10-05"), "--json"],
+                             stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert (run.returncode, run.stderr) == (0, "")
