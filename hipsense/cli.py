@@ -693,9 +693,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
     for out in (args.parquet, args.fit, args.bids):
         if out is not None:
             check_output_file(out)
-    if args.bids is not None and args.bids.exists() and (
-            not args.bids.is_dir() or any(args.bids.iterdir())):
-        raise HipsenseError(f"{args.bids}: exists and is not an empty folder")
+    if args.bids is not None:
+        from hipsense.io.bids import check_bids_target
+
+        check_bids_target(args.bids)
     sets_json = None
     if args.fit is not None or args.bids is not None:
         from hipsense.analysis import analyze

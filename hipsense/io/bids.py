@@ -31,13 +31,24 @@ irregular sampling; ``SamplingFrequency`` is the nominal rate and
 duration). Events: one per rep (``trial_type`` rep) or stretch hold (hold),
 ``onset`` in seconds from the recording's first sample, ``duration`` in
 seconds, and each metric of the exercise in degrees (``n/a`` when lost).
+
+A run (running.md) is its own task, ``task-run`` (``acq-both``), its samples
+written like any set's; its events are its steps (``trial_type`` step):
+``onset`` the initial contact from the recording's first sample, ``duration``
+the contact time, ``side`` the stance foot, ``pelvic_drop_deg`` and ``steady``.
+
+The dataset is written into a hidden temporary folder beside ``DIR`` and
+renamed to ``DIR`` when complete: an error leaves no partial export.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -47,7 +58,7 @@ import numpy as np
 
 from hipsense.core import Recording, Session
 from hipsense.errors import HipsenseError
-from hipsense.exercises import EXERCISES
+from hipsense.exercises import EXERCISES, RUN
 from hipsense.io.private import make_private_dir, write_private_text
 from hipsense.version import __version__
 
@@ -93,6 +104,36 @@ def motion_rows(rec: Recording) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: The columns of a run's ``_events.tsv``.
+STEP_COLUMNS = ("onset", "duration", "trial_type", "side", "pelvic_drop_deg", "steady")
+
+
+def _step_events(run: Mapping[str, Any], t0_s: float) -> list[list[Any]]:
+    """Rows of a run's ``_events.tsv``: one per step."""
+    return [[_num(step["ic_s"] - t0_s, 4), _num(step.get("contact_s"), 4), "step",
+             step["side"], _num(step.get("pelvic_drop_deg"), 2),
+             "n/a" if step.get("steady") is None else str(bool(step["steady"])).lower()]
+            for step in run.get("steps", ())]
+
+
+def _step_events_json() -> dict[str, Any]:
+    return {
+        "onset": {"Description": "Initial contact of the stance foot, from the recording's "
+                                 "first sample", "Units": "s"},
+        "duration": {"Description": "Contact time: until that foot's toe-off", "Units": "s"},
+        "trial_type": {"Description": "What the event is", "Levels": {"step": "one step"}},
+        "side": {"Description": "The stance foot",
+                 "Levels": {"left": "left foot on the ground",
+                            "right": "right foot on the ground"}},
+        "pelvic_drop_deg": {"Description": "Contralateral pelvic drop over the stance as "
+                                           "hipsense's running.md defines it (positive: the "
+                                           "swing side dropped)", "Units": "deg"},
+        "steady": {"Description": "Whether the step is part of steady running (bouts of "
+                                  "10 or more even steps)",
+                   "Levels": {"true": "in a steady bout", "false": "a turn, stop or start"}},
+    }
+
+
 def _events(set_json: Mapping[str, Any], t0_s: float) -> tuple[list[list[Any]], list[str]]:
     """Rows and metric columns of a set's ``_events.tsv``."""
     exercise = EXERCISES[set_json["exercise"]]
@@ -131,10 +172,32 @@ def write_bids(session: Session, sets: Sequence[Mapping[str, Any]], out_dir: str
     (``SessionResult.to_json()["sets"]``), matched by ``file``, for the events.
     Returns the number of recordings written. Files 0600, folders 0700."""
     out = Path(out_dir)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    check_bids_target(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        count = _write_dataset(session, sets, tmp)
+        if out.is_dir():
+            out.rmdir()  # empty (checked); the complete export takes its place
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return count
+
+
+def check_bids_target(out: Path) -> None:
+    """Raise :class:`HipsenseError` unless ``out`` can take an export: absent or
+    an empty folder, in an existing folder."""
+    if out.is_file() or (out.exists() and not out.is_dir()):
+        raise HipsenseError(f"{out}: is a file (give a folder for the Motion-BIDS dataset)")
+    if out.is_dir() and any(out.iterdir()):
         raise HipsenseError(f"{out}: exists and is not an empty folder")
     if not out.parent.is_dir():
         raise HipsenseError(f"{out}: folder {out.parent} does not exist")
+
+
+def _write_dataset(session: Session, sets: Sequence[Mapping[str, Any]], out: Path) -> int:
+    """The dataset written into the (new, empty) folder ``out``."""
     meta = session.metadata
     subject = label(str(meta.get("athlete") or "")) or "01"
     started = meta.get("started_at")
@@ -178,7 +241,9 @@ def write_bids(session: Session, sets: Sequence[Mapping[str, Any]], out_dir: str
         duration_s = rec.duration_s
         what = (EXERCISES[task].name + ("" if side in (None, "both") else
                                         f", side {side}: {EXERCISES[task].side_means}")
-                if task in EXERCISES else "Calibration: stand still, two hip hinges, stand still")
+                if task in EXERCISES else
+                f"{RUN.name}: 3 s standing still, then running at an easy pace"
+                if task == RUN.id else "Calibration: stand still, two hip hinges, stand still")
         sidecar = {
             "TaskName": task,
             "TaskDescription": f"{what} (hipsense session file {file})",
@@ -198,7 +263,11 @@ def write_bids(session: Session, sets: Sequence[Mapping[str, Any]], out_dir: str
         if sensor.get("manufacturer"):
             sidecar["Manufacturer"] = str(sensor["manufacturer"])
         write_private_text(motion_dir / f"{name}_motion.json", _json(sidecar))
-        if set_json is not None:
+        if set_json is not None and set_json.get("run") is not None:
+            write_private_text(motion_dir / f"{name}_events.tsv", _tsv(
+                [list(STEP_COLUMNS), *_step_events(set_json["run"], float(rec.time_s[0]))]))
+            write_private_text(motion_dir / f"{name}_events.json", _json(_step_events_json()))
+        elif set_json is not None:
             rows, metrics = _events(set_json, float(rec.time_s[0]))
             write_private_text(motion_dir / f"{name}_events.tsv", _tsv(
                 [["onset", "duration", "trial_type", "rep_index", *metrics], *rows]))
@@ -224,7 +293,8 @@ def write_bids(session: Session, sets: Sequence[Mapping[str, Any]], out_dir: str
         "Channels: latency (s from the recording's first sample; samples are as "
         "recorded, gaps not filled), acc_x/y/z (m/s^2), gyr_x/y/z (deg/s) on the sensor's "
         "own axes (nominally +x up, +y left, +z backwards).\n"
-        "Events: one per rep or stretch hold with hipsense's per-rep pelvic angles (deg).\n"))
+        "Events: one per rep or stretch hold with hipsense's per-rep pelvic angles (deg); "
+        "for a run (task-run), one per step with its contact time and pelvic drop (deg).\n"))
     write_private_text(out / "participants.tsv", _tsv([["participant_id"], [f"sub-{subject}"]]))
     write_private_text(out / "participants.json", _json({
         "participant_id": {"Description": "The athlete's name in letters and digits"}}))

@@ -162,3 +162,100 @@ def test_cli_bids_export_and_its_errors(session_dir, tmp_path, capsys):
     assert err.count("\n") == 1 and "not an empty folder" in err
     assert main(["export", str(session_dir), "--bids", str(tmp_path / "no" / "bids")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+RUN_MOTION = "sub-testrunner/ses-20261004/motion"
+
+
+@pytest.fixture(scope="module")
+def exported_run(tmp_path_factory):
+    """A session of a clamshell set and a run, exported."""
+    from hipsense.sim.movements import SetSpec
+    from hipsense.sim.running import RunSpec
+    from hipsense.sim.session import SessionSpec, simulate_session
+
+    spec = SessionSpec(sets=(SetSpec("clamshell", "left"), SetSpec("run", "both")),
+                       rate_hz=104.0, run=RunSpec(run_s=25.0, stops=0, turns=0),
+                       metadata={"athlete": "test runner",
+                                 "started_at": "2026-10-04T07:12:00+00:00"})
+    session = simulate_session(spec, 3).session
+    result = analyze(session)
+    out = tmp_path_factory.mktemp("bids_run") / "dataset"
+    assert write_bids(session, result.to_json()["sets"], out) == 3
+    return session, result, out
+
+
+def test_a_run_is_its_own_task_with_one_event_per_step(exported_run):
+    session, result, out = exported_run
+    (_, rec), run_json = session.sets[1], result.to_json()["sets"][1]
+    name = "sub-testrunner_ses-20261004_task-run_tracksys-imu_acq-both"
+    data = np.loadtxt(out / RUN_MOTION / f"{name}_motion.tsv", delimiter="\t", ndmin=2)
+    assert data.shape == (len(rec), len(CHANNELS))
+    assert json.loads((out / RUN_MOTION / f"{name}_motion.json").read_text())[
+        "TaskName"] == "run"
+    rows = _tsv(out / RUN_MOTION / f"{name}_events.tsv")
+    steps = run_json["run"]["steps"]
+    assert len(rows) == len(steps) > 20
+    for row, step in zip(rows, steps):
+        assert float(row["onset"]) == pytest.approx(step["ic_s"] - rec.time_s[0], abs=1e-4)
+        assert float(row["duration"]) == pytest.approx(step["contact_s"], abs=1e-4)
+        assert (row["trial_type"], row["side"], row["steady"]) == (
+            "step", step["side"], str(step["steady"]).lower())
+        assert float(row["pelvic_drop_deg"]) == pytest.approx(step["pelvic_drop_deg"],
+                                                              abs=0.006)
+    sidecar = json.loads((out / RUN_MOTION / f"{name}_events.json").read_text())
+    assert set(sidecar) == set(rows[0])
+
+
+def test_an_error_leaves_no_partial_export(run_dir, tmp_path, monkeypatch):
+    import hipsense.io.bids as bids
+
+    session = read_session(run_dir)
+    sets = analyze(session).to_json()["sets"]
+    calls = []
+
+    def failing(path, text):
+        calls.append(path)
+        if len(calls) == 5:
+            raise OSError(28, "No space left on device", str(path))
+        return real(path, text)
+
+    real = bids.write_private_text
+    monkeypatch.setattr(bids, "write_private_text", failing)
+    where = tmp_path / "exports"
+    where.mkdir()
+    for out in (where / "new", where / "empty"):
+        calls.clear()
+        if out.name == "empty":
+            out.mkdir()
+        with pytest.raises(OSError):
+            write_bids(session, sets, out)
+        assert len(calls) == 5
+        assert sorted(p.name for p in where.iterdir()) == (
+            ["empty"] if out.name == "empty" else [])
+        assert not out.exists() or not any(out.iterdir())
+
+
+def test_cli_bids_onto_a_file_says_so(run_dir, tmp_path, capsys):
+    target = tmp_path / "bids.txt"
+    target.write_text("mine")
+    assert main(["export", str(run_dir), "--bids", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is a file" in err and str(target) in err
+    assert target.read_text() == "mine"
+    out = tmp_path / "bids"
+    assert main(["export", str(run_dir), "--bids", str(out)]) == 0
+    assert list(out.glob("sub-testrunner/**/*task-run*_events.tsv"))
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.slow
+def test_the_bids_validator_finds_no_error_with_a_run(exported_run):
+    _, _, out = exported_run
+    done = subprocess.run([*_validator(), str(out), "--json"], capture_output=True,
+                          text=True, timeout=300)
+    report = json.loads(done.stdout)
+    errors = [(e["key"], [f.get("file", {}).get("name") for f in e["files"]][:3])
+              for e in report["issues"]["errors"]]
+    assert errors == [] and done.returncode == 0
+    assert {"run", "clamshell"} <= set(report["summary"]["tasks"])
