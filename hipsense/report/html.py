@@ -21,7 +21,7 @@ from hipsense.exercises import (
 from hipsense.report.figures import (
     left_right_figure, run_figure, set_figure, to_svg_data_uri,
 )
-from hipsense.report.summary import Card, Previous, Summary, summarise
+from hipsense.report.summary import Card, Previous, RunCard, Summary, plural, summarise
 
 #: Paper sizes of the printed reports (CSS ``@page`` sizes).
 PAPERS = {"a4": "A4", "letter": "letter"}
@@ -213,10 +213,10 @@ def summary_html(summary: Summary, since: str | None = None) -> list[str]:
                     "limits what this report can say.</b></p>")
         body += [f"<p class=\"alert\">{escape(a.text)}</p>" for a in summary.alerts]
         body.append("</div>")
-    status = f"{summary.sets_done}/{summary.sets_expected} sets done"
+    status = summary.status
     if summary.keep_it_up:
         body.append(f"<p class=\"status ok\"><b>{status}.</b> Nothing flagged: the pelvis "
-                    "stayed within every threshold on every set. Keep it up.</p>")
+                    f"stayed within every threshold {everywhere(summary)}. Keep it up.</p>")
     elif not summary.priorities and summary.alerts:
         body.append(f"<p class=\"status\"><b>{status}.</b> Nothing flagged in the sets that "
                     "were measured; with the alerts above, that is not the whole picture.</p>")
@@ -235,10 +235,38 @@ def summary_html(summary: Summary, since: str | None = None) -> list[str]:
             body.append(f"<li><b>{escape(p.title)}</b> ({p.excess * 100:.0f} % past the "
                         f"threshold)<br>{escape(p.advice)}{notes}</li>")
         body.append("</ol>")
-    body.append("<h2>Each exercise</h2><div class=\"cards\">")
-    body += [card_html(c, since) for c in summary.cards]
+    if summary.run_only:
+        body.append("<h2>Running check</h2><div class=\"cards\">")
+    else:
+        body.append("<h2>Each exercise</h2><div class=\"cards\">")
+        body += [card_html(c, since) for c in summary.cards]
+    body += [run_card_html(c) for c in summary.runs]
     body.append("</div>")
     return body
+
+
+def everywhere(summary: Summary) -> str:
+    """Where "within every threshold" held: "on every set", "on the run",
+    "on every set and the run"."""
+    run = "the run" if len(summary.runs) < 2 else "every run"
+    if summary.run_only:
+        return f"on {run}"
+    return f"on every set and {run}" if summary.runs else "on every set"
+
+
+def run_card_html(card: RunCard) -> str:
+    """A running check's card: each stance foot's median drop against the limit,
+    the verdict, cadence and contact times."""
+    cls = card.verdict.replace(" ", "-")
+    verdict_cls = {"ok": "ok", "flagged": "alert"}.get(card.verdict, "warning")
+    lines = [f"<article class=\"card {cls}\" data-exercise=\"run\">",
+             f"<h3>{escape(card.name)}</h3>",
+             f"<p class=\"values\">{escape(card.values_text)}</p>",
+             f"<p class=\"{verdict_cls}\">{escape(card.verdict_text.capitalize())}</p>",
+             "<p class=\"muted\">drop (median per stance foot, steady running): lower is "
+             "better" + (f"; {escape(card.asymmetry)}" if card.asymmetry else "") + "</p>",
+             f"<p class=\"muted\">{escape(card.detail_text)}</p></article>"]
+    return "".join(lines)
 
 
 def figure_section(heading: str, blocks: list[str], per_row: int = 2) -> list[str]:
@@ -267,12 +295,12 @@ def session_report(result: SessionResult, session: Session, *,
     folder, metadata = session.folder, session.metadata
     runs = [s for s in result.sets if s.run is not None]
     all_sets = result.sets
+    summary = summarise(result, previous)  # the run's flags and card included
     result = SessionResult([s for s in result.sets if s.run is None], result.comparisons,
                            result.calibration)
     started = metadata.get("started_at") or "unknown date"
     who = metadata.get("athlete") or athlete
     title = f"hipsense session {started[:10]}" + (f", {who}" if who else "")
-    summary = summarise(result, previous)
     since = previous.started_at if previous is not None else None
     body = [f"<h1>{escape(title)}</h1>",
             f"<p class=\"muted path\">{escape(folder)}; sensor "
@@ -290,17 +318,19 @@ def session_report(result: SessionResult, session: Session, *,
         body += [f"<li class=\"info\">{escape(x)}</li>" for x in summary.others]
         body.append("</ul>")
 
-    body += ["<h3>What you did</h3>", "<table><thead><tr><th>exercise</th><th>done</th>"
-             "<th>prescribed</th><th></th></tr></thead><tbody>", *_prescription_rows(result),
-             "</tbody></table>"]
+    if not summary.run_only:  # a session of only a run has no programme to show
+        body += ["<h3>What you did</h3>", "<table><thead><tr><th>exercise</th><th>done</th>"
+                 "<th>prescribed</th><th></th></tr></thead><tbody>",
+                 *_prescription_rows(result), "</tbody></table>"]
 
     blocks = [f"<div class=\"keep\"><h3>{escape(heading)}</h3><p>{escape(line)}</p>"
               f"<figure><img alt=\"{escape(set_title(s))}: "
               f"{escape(metric_label(metric))} over time\" "
               f"src=\"{to_svg_data_uri(set_figure(s, metric))}\"></figure></div>"
               for s, metric, heading, line in set_figures(result)]
-    body += figure_section(f"<h2>Each set</h2><p class=\"muted\">{escape(SET_CAPTION)}</p>",
-                           blocks)
+    if blocks:
+        body += figure_section(f"<h2>Each set</h2><p class=\"muted\">"
+                               f"{escape(SET_CAPTION)}</p>", blocks)
     body += running_section(runs)
 
     pairs = left_right_pairs(result)
@@ -327,7 +357,7 @@ def session_report(result: SessionResult, session: Session, *,
     return page(title, body, paper)
 
 
-def _or_dash(value: float | None, fmt: str) -> str:
+def or_dash(value: float | None, fmt: str) -> str:
     return "-" if value is None else fmt.format(value)
 
 
@@ -343,16 +373,16 @@ def running_section(runs: list[SetResult]) -> list[str]:
         bouts = run.get("bouts") or []
         steady = sum(b["steps"] for b in bouts)
         cadence = (sum(b["cadence_spm"] * b["steps"] for b in bouts) / steady) if steady else None
-        out.append(f"<p>{escape(s.file)}: {len(run.get('steps') or [])} steps, {steady} in "
-                   f"{len(bouts)} steady bout(s)"
+        out.append(f"<p>{escape(s.file)}: {plural(len(run.get('steps') or []), 'step')}, "
+                   f"{steady} in {plural(len(bouts), 'steady bout')}"
                    + (f", cadence {cadence:.0f} steps/min" if cadence else "") + ".</p>")
         out.append("<table><thead><tr><th>stance foot</th><th>drop (median)</th>"
                    "<th>spread (IQR)</th><th>contact</th><th>steps</th></tr></thead><tbody>")
         for side in ("left", "right"):
             c = run.get(side) or {}
-            cells = [_or_dash(c.get("pelvic_drop_deg"), "{:.1f} deg"),
-                     _or_dash(c.get("pelvic_drop_iqr_deg"), "{:.1f} deg"),
-                     _or_dash(c.get("contact_s"), "{:.3f} s"), str(c.get("steps", 0))]
+            cells = [or_dash(c.get("pelvic_drop_deg"), "{:.1f} deg"),
+                     or_dash(c.get("pelvic_drop_iqr_deg"), "{:.1f} deg"),
+                     or_dash(c.get("contact_s"), "{:.3f} s"), str(c.get("steps", 0))]
             out.append(f"<tr><td>{side}</td>" + "".join(f"<td>{x}</td>" for x in cells)
                        + "</tr>")
         out.append("</tbody></table>")

@@ -27,15 +27,17 @@ from matplotlib.lines import Line2D
 from hipsense.analysis.results import SessionResult
 from hipsense.core import Session
 from hipsense.exercises import EXERCISES, better_words
-from hipsense.report.figures import left_right_figure, set_figure
+from hipsense.report.figures import left_right_figure, run_figure, set_figure
 from hipsense.report.html import (
     SET_CAPTION,
     change_text,
+    everywhere,
     left_right_pairs,
+    or_dash,
     prescription,
     set_figures,
 )
-from hipsense.report.summary import Previous, Summary, summarise
+from hipsense.report.summary import Previous, Summary, plural, summarise
 from hipsense.version import __version__
 
 #: Page sizes (width, height) in inches: A4 is 210 x 297 mm (595 x 842 pt).
@@ -175,10 +177,10 @@ def _summary(layout: PdfLayout, summary: Summary, since: str | None) -> None:
                          bold=True, colour="alert")
         for a in summary.alerts:
             layout.paragraph(a.text, colour="alert", indent_in=0.15)
-    status = f"{summary.sets_done}/{summary.sets_expected} sets done."
+    status = f"{summary.status}."
     if summary.keep_it_up:
         layout.paragraph(f"{status} Nothing flagged: the pelvis stayed within every threshold "
-                         "on every set. Keep it up.", 10.0, colour="ok")
+                         f"{everywhere(summary)}. Keep it up.", 10.0, colour="ok")
     elif not summary.priorities and summary.alerts:
         layout.paragraph(f"{status} Nothing flagged in the sets that were measured; with the "
                          "alerts above, that is not the whole picture.", 10.0)
@@ -197,8 +199,8 @@ def _summary(layout: PdfLayout, summary: Summary, since: str | None) -> None:
             layout.paragraph(p.advice, indent_in=0.15, space_pt=1)
             for note in p.notes:
                 layout.paragraph(note, 8.5, colour="muted", indent_in=0.15, space_pt=1)
-    layout.heading("Each exercise")
-    for card in summary.cards:
+    layout.heading("Running check" if summary.run_only else "Each exercise")
+    for card in () if summary.run_only else summary.cards:
         verdict_colour = {"ok": "ok", "flagged": "alert"}.get(card.verdict, "warning")
         better = better_words(card.better) if card.unit == "deg" else "longer is better"
         counts = " / ".join(sv.count if sv.side == "both" else f"{sv.side[0].upper()} {sv.count}"
@@ -216,6 +218,47 @@ def _summary(layout: PdfLayout, summary: Summary, since: str | None) -> None:
         for text, size, bold, colour in lines:
             layout.paragraph(text, size, bold=bold, colour=colour, space_pt=0)
         layout.y_in += 0.08
+    for run in summary.runs:
+        verdict_colour = {"ok": "ok", "flagged": "alert"}.get(run.verdict, "warning")
+        lines = [(f"{run.name}: {run.values_text}", 9.5, True, "text"),
+                 (run.verdict_text.capitalize(), 9.0, False, verdict_colour),
+                 ("drop (median per stance foot, steady running): lower is better"
+                  + (f"; {run.asymmetry}" if run.asymmetry else ""), 8.5, False, "muted"),
+                 (run.detail_text, 8.5, False, "muted")]
+        layout.room(sum(layout.text_height_in(t, s) for t, s, _, _ in lines) + 0.08)
+        for text, size, bold, colour in lines:
+            layout.paragraph(text, size, bold=bold, colour=colour, space_pt=0)
+        layout.y_in += 0.08
+
+
+def _running(layout: PdfLayout, runs: list) -> None:
+    """The running check's details as the HTML report has them
+    (:func:`~hipsense.report.html.running_section`)."""
+    if not runs:
+        return
+    layout.heading("Running check", keep_with_in=2.2)
+    blocks = []
+    for s in runs:
+        run = s.run or {}
+        bouts = run.get("bouts") or []
+        steady = sum(b["steps"] for b in bouts)
+        cadence = (sum(b["cadence_spm"] * b["steps"] for b in bouts) / steady) if steady \
+            else None
+        layout.paragraph(f"{s.file}: {plural(len(run.get('steps') or []), 'step')}, {steady} "
+                         f"in {plural(len(bouts), 'steady bout')}"
+                         + (f", cadence {cadence:.0f} steps/min" if cadence else "") + ".")
+        rows = []
+        for side in ("left", "right"):
+            c = run.get(side) or {}
+            rows.append([side, or_dash(c.get("pelvic_drop_deg"), "{:.1f} deg"),
+                         or_dash(c.get("pelvic_drop_iqr_deg"), "{:.1f} deg"),
+                         or_dash(c.get("contact_s"), "{:.3f} s"), str(c.get("steps", 0))])
+        layout.table(["stance foot", "drop (median)", "spread (IQR)", "contact", "steps"],
+                     rows, [2, 2, 2, 2, 1])
+        for f in s.flags:
+            layout.paragraph(f.message, indent_in=0.15)
+        blocks.append((s.file, "drop per step over time, left and right", run_figure(run)))
+    layout.figures(blocks, per_row=1)
 
 
 def session_report_pdf(result: SessionResult, session: Session, out: str | Path, *,
@@ -229,8 +272,12 @@ def session_report_pdf(result: SessionResult, session: Session, out: str | Path,
     metadata = session.metadata
     started = metadata.get("started_at") or "unknown date"
     who = metadata.get("athlete") or athlete
-    summary = summarise(result, previous)
+    summary = summarise(result, previous)  # the run's flags and card included
     since = previous.started_at if previous is not None else None
+    runs = [s for s in result.sets if s.run is not None]
+    all_sets = result.sets
+    result = SessionResult([s for s in result.sets if s.run is None], result.comparisons,
+                           result.calibration)
 
     layout = PdfLayout(paper)
     layout.paragraph(f"hipsense session {started[:10]}" + (f", {who}" if who else ""), 14.0,
@@ -252,15 +299,19 @@ def session_report_pdf(result: SessionResult, session: Session, out: str | Path,
             layout.paragraph(f"{p.title}: {p.advice}", indent_in=0.15)
         for x in summary.others:
             layout.paragraph(x, colour="muted", indent_in=0.15)
-    layout.heading("What you did", 3)
-    layout.table(["exercise", "done", "prescribed", ""],
-                 [[name, done, aim, word] for name, done, aim, _, word in prescription(result)],
-                 [3, 3, 3, 1])
+    if not summary.run_only:
+        layout.heading("What you did", 3)
+        layout.table(["exercise", "done", "prescribed", ""],
+                     [[name, done, aim, word]
+                      for name, done, aim, _, word in prescription(result)], [3, 3, 3, 1])
 
-    layout.heading("Each set", keep_with_in=2.2)
-    layout.paragraph(SET_CAPTION, 8.5, colour="muted")
-    layout.figures([(heading, line, set_figure(s, metric))
-                    for s, metric, heading, line in set_figures(result)])
+    blocks = [(heading, line, set_figure(s, metric))
+              for s, metric, heading, line in set_figures(result)]
+    if blocks:
+        layout.heading("Each set", keep_with_in=2.2)
+        layout.paragraph(SET_CAPTION, 8.5, colour="muted")
+        layout.figures(blocks)
+    _running(layout, runs)
     pairs = left_right_pairs(result)
     if pairs:
         layout.heading("Left and right, rep by rep", keep_with_in=2.2)
@@ -275,7 +326,7 @@ def session_report_pdf(result: SessionResult, session: Session, out: str | Path,
                  [[s.file, str(s.quality.get("samples", "-")), str(s.quality.get("rate_hz", "-")),
                    str(s.quality.get("lost_samples", "-")),
                    "; ".join(f.message for f in s.flags if f.code == "data_quality") or "-"]
-                  for s in result.sets], [1.3, 1, 1, 0.8, 6])
+                  for s in all_sets], [1.3, 1, 1, 0.8, 6])
     layout.paragraph(f"Made by hipsense {__version__}.", 8.0, colour="muted")
 
     out = Path(out)

@@ -11,8 +11,12 @@ may be said are tested on their own.
   together).
 - :func:`data_alerts`: what limits what the report can say (sets missing, sets
   not measured, a poor calibration, data-quality alerts).
-- :func:`summarise`: all of it, with the completion (13/13 sets) and whether
-  "keep it up" is true.
+- :func:`run_cards`: one card per running check (running.md): each stance
+  foot's median drop against the limit, the cadence and contact times.
+- :func:`summarise`: all of it, with the completion (13/13 sets, and the
+  running check) and whether "keep it up" is true. The running check's flags
+  rank with the exercises' among the priorities; a session of only a run is
+  about the run (no programme sets "missing").
 
 Angles are degrees, hold durations seconds.
 """
@@ -23,7 +27,7 @@ from dataclasses import dataclass, field
 
 from hipsense.analysis.results import Comparison, SessionResult, SetResult
 from hipsense.exercises import (
-    EXERCISES, PROGRAMME_ORDER, THRESHOLDS, Exercise, better_words, metric_label,
+    EXERCISES, PROGRAMME_ORDER, RUN, THRESHOLDS, Exercise, better_words, metric_label,
 )
 
 #: The metric key of a stretch's hold duration (as in the comparisons).
@@ -97,6 +101,51 @@ class Card:
 
 
 @dataclass(frozen=True)
+class RunCard:
+    """One running check at a glance: per stance foot the median pelvic drop
+    over steady steps (deg, None when not measured) and contact time (s)."""
+
+    file: str
+    drop: dict[str, float | None]  # "left"/"right" -> deg
+    contact: dict[str, float | None]  # "left"/"right" -> s
+    steps: int
+    steady_steps: int
+    cadence_spm: float | None
+    limit: float  # the running_pelvic_drop threshold (deg)
+    flagged: tuple[str, ...]  # the stance feet past the limit
+    verdict: str  # "ok", "flagged", "not measured"
+    verdict_text: str
+    asymmetry: str | None = None
+
+    name = RUN.name
+
+    @property
+    def values_text(self) -> str:
+        """"drop L 6.9 deg / R 6.3 deg, limit 5"."""
+        parts = [f"{side[0].upper()} " + ("-" if v is None else f"{v:.1f} deg")
+                 for side, v in self.drop.items()]
+        return "drop " + " / ".join(parts) + f", limit {self.limit:g}"
+
+    @property
+    def detail_text(self) -> str:
+        """"cadence 169 steps/min; contact L 0.279 s / R 0.275 s; 190 of 200 steps steady"."""
+        parts = []
+        if self.cadence_spm is not None:
+            parts.append(f"cadence {self.cadence_spm:.0f} steps/min")
+        if any(v is not None for v in self.contact.values()):
+            parts.append("contact " + " / ".join(
+                f"{side[0].upper()} " + ("-" if v is None else f"{v:.3f} s")
+                for side, v in self.contact.items()))
+        parts.append(f"{self.steady_steps} of {plural(self.steps, 'step')} steady")
+        return "; ".join(parts)
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """"1 set", "2 sets" (``words`` for an irregular plural)."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+@dataclass(frozen=True)
 class Priority:
     """Something to work on: ``excess`` is how far past its threshold it is, as a
     fraction of the threshold (9 deg against a 5 deg limit: 0.8)."""
@@ -125,13 +174,30 @@ class Summary:
     sets_done: int
     sets_expected: int
     others: tuple[str, ...] = field(default=())  # everything else worth a line, for details
+    runs: tuple[RunCard, ...] = field(default=())  # the running checks, in session order
+
+    @property
+    def run_only(self) -> bool:
+        """A session of running checks and none of the programme's sets."""
+        return bool(self.runs) and self.sets_done == 0
+
+    @property
+    def status(self) -> str:
+        """The completion in words: "13/13 sets done", "13/13 sets done and the
+        running check", "Running check done" (a session of only a run)."""
+        run = "running check" if len(self.runs) < 2 else f"{len(self.runs)} running checks"
+        if self.run_only:
+            return f"{run[0].upper()}{run[1:]} done"
+        done = f"{self.sets_done}/{self.sets_expected} sets done"
+        return f"{done} and the {run}" if len(self.runs) == 1 else \
+            f"{done} and {run}" if self.runs else done
 
     @property
     def keep_it_up(self) -> bool:
         """True only when nothing is flagged (no priority and no note either),
         nothing is missing and everything was measured."""
         return (not self.priorities and not self.alerts and not self.others
-                and self.sets_done == self.sets_expected)
+                and (self.sets_done == self.sets_expected or self.run_only))
 
     @property
     def top(self) -> tuple[Priority, ...]:
@@ -305,6 +371,9 @@ def priorities(result: SessionResult) -> tuple[Priority, ...]:
     how far past its threshold it is."""
     out: list[Priority] = []
     for s in result.sets:
+        if s.run is not None:
+            out += _run_priorities(s)
+            continue
         ex = EXERCISES[s.exercise]
         for rule in ex.flag_rules:
             flag = next((f for f in s.flags if f.code == rule.code), None)
@@ -365,18 +434,90 @@ def priorities(result: SessionResult) -> tuple[Priority, ...]:
     return tuple(sorted(out, key=lambda p: -p.excess))
 
 
+def _run_priorities(s: SetResult) -> list[Priority]:
+    """A run's ``running_pelvic_drop`` (per stance foot) and ``running_asymmetry``
+    flags as priorities, ranked by how far past their thresholds they are."""
+    run = s.run or {}
+    out = []
+    drops = [f for f in s.flags if f.code == "running_pelvic_drop"]
+    for side in ("left", "right"):
+        value = (run.get(side) or {}).get("pelvic_drop_deg")
+        flag = next((f for f in drops if f"on your {side} foot" in f.message), None)
+        if flag is None or value is None:
+            continue
+        out.append(Priority(
+            RUN.id, side, f"Running, {side} foot on the ground: drop {value:.1f} deg, limit "
+            f"{RUN.pelvic_drop_deg:g}", flag.message,
+            (value - RUN.pelvic_drop_deg) / RUN.pelvic_drop_deg))
+    flag = next((f for f in s.flags if f.code == "running_asymmetry"), None)
+    asym = run.get("drop_asymmetry_deg")
+    if flag is not None and asym is not None:
+        lv = (run.get("left") or {}).get("pelvic_drop_deg") or 0.0
+        rv = (run.get("right") or {}).get("pelvic_drop_deg") or 0.0
+        worse = "left" if lv > rv else "right"
+        out.append(Priority(RUN.id, worse, f"Running: {worse} foot's drop {asym:.1f} deg "
+                            f"more, the sides may differ by {RUN.asymmetry_deg:g}",
+                            flag.message, (asym - RUN.asymmetry_deg) / RUN.asymmetry_deg))
+    return out
+
+
+def run_cards(result: SessionResult) -> tuple[RunCard, ...]:
+    """One card per running check of the session, in session order."""
+    cards = []
+    for s in result.sets:
+        if s.run is None:
+            continue
+        run = s.run
+        drop = {side: (run.get(side) or {}).get("pelvic_drop_deg") for side in ("left", "right")}
+        contact = {side: (run.get(side) or {}).get("contact_s") for side in ("left", "right")}
+        bouts = run.get("bouts") or []
+        steady = sum(b["steps"] for b in bouts)
+        cadence = (sum(b["cadence_spm"] * b["steps"] for b in bouts) / steady) if steady \
+            else None
+        flagged = tuple(side for side in ("left", "right")
+                        if any(f.code == "running_pelvic_drop" and f"on your {side} foot"
+                               in f.message for f in s.flags))
+        if flagged:
+            verdict = "flagged"
+            text = (" and ".join(flagged) + (" foot" if len(flagged) == 1 else " feet")
+                    + " past the limit")
+        elif all(v is None for v in drop.values()):
+            verdict, text = "not measured", "no steady running: not measured"
+        else:
+            verdict, text = "ok", "within the limit on both feet"
+        asym = run.get("drop_asymmetry_deg")
+        asym_text = None
+        if any(f.code == "running_asymmetry" for f in s.flags) and asym is not None:
+            worse = "left" if (drop["left"] or 0.0) > (drop["right"] or 0.0) else "right"
+            asym_text = f"{worse} foot worse by {asym:.1f} deg (drop)"
+        cards.append(RunCard(s.file, drop, contact, len(run.get("steps") or []), steady,
+                             cadence, RUN.pelvic_drop_deg, flagged, verdict, text, asym_text))
+    return tuple(cards)
+
+
 def data_alerts(result: SessionResult) -> tuple[Alert, ...]:
     """What limits what the report can say: the programme's sets not done, sets
     with nothing measured, a poor or missing calibration, data-quality alerts."""
     out = []
     expected = [(ex_id, side) for ex_id in PROGRAMME_ORDER for side in EXERCISES[ex_id].sides]
     missing = [(e, s) for e, s in expected if not _sets(result, e, s)]
-    if missing:
+    run_only = (any(s.run is not None for s in result.sets)
+                and all(s.run is not None for s in result.sets))
+    if missing and not run_only:  # a session of only a run is about the run
         names = ", ".join(_title(EXERCISES[e], s).lower() for e, s in missing[:4])
         more = f" and {len(missing) - 4} more" if len(missing) > 4 else ""
         out.append(Alert("missing", f"{len(missing)} of {len(expected)} sets missing "
                                     f"({names}{more}): nothing can be said about them."))
     for s in result.sets:
+        if s.run is not None:
+            run = s.run
+            if all((run.get(side) or {}).get("pelvic_drop_deg") is None
+                   for side in ("left", "right")):
+                out.append(Alert("unmeasured", f"{RUN.name} ({s.file}): no steady running "
+                                               "found; its pelvic drop is unknown."))
+            out += [Alert("data", f"{RUN.name}: {f.message}") for f in s.flags
+                    if f.code == "data_quality" and f.severity == "alert"]
+            continue
         ex = EXERCISES[s.exercise]
         title = _title(ex, s.side)
         if ex.kind == "reps":
@@ -404,6 +545,8 @@ def summarise(result: SessionResult, previous: Previous | None = None) -> Summar
     ranked = priorities(result)
     others = []
     for s in result.sets:
+        if s.run is not None:
+            continue
         ex = EXERCISES[s.exercise]
         for f in s.flags:
             if f.code == "inconsistent_reps" or (f.code == "short_hold" and f.severity == "info"):
@@ -413,4 +556,4 @@ def summarise(result: SessionResult, previous: Previous | None = None) -> Summar
                 EXERCISES[c.exercise].signal(c.metric).better == "neither":
             others.append(f"{EXERCISES[c.exercise].name}: {asymmetry_words(c)}.")
     return Summary(exercise_cards(result, previous), ranked, data_alerts(result), done,
-                   len(expected), tuple(others))
+                   len(expected), tuple(others), run_cards(result))

@@ -151,11 +151,34 @@ def what_changed(ex_id: str, table: pd.DataFrame, metric: str | None = None) -> 
     return sentence + "."
 
 
-def still_open(table: pd.DataFrame, holds: pd.DataFrame) -> list[str]:
+def still_open(table: pd.DataFrame, holds: pd.DataFrame,
+               runs: pd.DataFrame | None = None) -> list[str]:
     """What the latest session of each exercise still had to work on, in words,
     in the programme's order: a primary metric above its threshold, a stretch
     held under the short-hold threshold, and (when neither side is already
-    listed) sides apart by more than the asymmetry threshold with one worse."""
+    listed) sides apart by more than the asymmetry threshold with one worse;
+    then the latest run (:func:`run_table`): a stance foot's drop past the
+    running limit, or the feet further apart than the running asymmetry."""
+    out = _run_still_open(runs) if runs is not None and not runs.empty else []
+    out = [*_exercises_still_open(table, holds), *out]
+    return out
+
+
+def _run_still_open(runs: pd.DataFrame) -> list[str]:
+    last = runs[runs.date == runs.date.max()]
+    by_side = dict(zip(last.side, last["median"]))
+    out = [f"Running, {side} foot on the ground: drop {by_side[side]:.1f} deg "
+           f"(limit {RUN.pelvic_drop_deg:g})" for side in ("left", "right")
+           if side in by_side and by_side[side] > RUN.pelvic_drop_deg]
+    if not out and {"left", "right"} <= set(by_side) and \
+            abs(by_side["right"] - by_side["left"]) > RUN.asymmetry_deg:
+        worse = "left" if by_side["left"] > by_side["right"] else "right"
+        out.append(f"Running: {worse} foot worse by "
+                   f"{abs(by_side['right'] - by_side['left']):.1f} deg (drop)")
+    return out
+
+
+def _exercises_still_open(table: pd.DataFrame, holds: pd.DataFrame) -> list[str]:
     out = []
     for ex_id in PROGRAMME_ORDER:
         ex = EXERCISES[ex_id]
@@ -322,21 +345,28 @@ def trends_report(conn: sqlite3.Connection, exercises: list[str] | None = None,
     who = ("" if athlete is None else f" for {athlete}" if athlete else
            " for sessions naming no athlete")
     title = f"hipsense trends{who}"
-    body = [f"<h1>{escape(title)}: {len(dates)} sessions</h1>"]
-    if table.empty and holds.empty:
+    body = [f"<h1>{escape(title)}: {len(dates)} session{'s' if len(dates) != 1 else ''}"
+            "</h1>"]
+    runs = run_table(conn, athlete)
+    if table.empty and holds.empty and runs.empty:
         body.append("<p>No reps in the history yet: record or import sessions first.</p>")
         return page(title, body, paper)
     ids = [e for e in PROGRAMME_ORDER if e in set(table.exercise) | set(holds.exercise)]
     body.append("<section id=\"summary\">")
-    still = still_open(table, holds)
+    still = still_open(table, holds, runs)
+    run_words = (f"the latest run's drop was within {RUN.pelvic_drop_deg:g} deg on both feet"
+                 if not runs.empty else "")
     if still:
         body.append("<p class=\"status\"><b>Still to work on in the latest session:</b> "
                     + escape("; ".join(still)) + ".</p>")
+    elif table.empty and holds.empty:
+        body.append(f"<p class=\"status ok\"><b>In the latest session {run_words}</b>.</p>")
     else:
         body.append("<p class=\"status ok\"><b>In the latest session every exercise was "
                     "within its limit</b>, every stretch held at least "
                     f"{THRESHOLDS.short_hold_s:g} s and the sides were within "
-                    f"{THRESHOLDS.asymmetry_deg:g} deg.</p>")
+                    f"{THRESHOLDS.asymmetry_deg:g} deg"
+                    + (f"; {run_words}" if run_words else "") + ".</p>")
     body.append("<h2>What changed</h2><ul>")
     for e in ids:
         if EXERCISES[e].kind == "hold" and e in set(holds.exercise):
@@ -373,7 +403,6 @@ def trends_report(conn: sqlite3.Connection, exercises: list[str] | None = None,
                 blocks.append(_figure_block(f"{ex.name}: {metric_label(metric)}",
                                           f"{ex.name}: {metric_label(metric)} over the weeks",
                                           exercise_figure(e, extra, metric)))
-    runs = run_table(conn, athlete)
     if not runs.empty:
         last = runs[runs.date == runs.date.max()].set_index("side")["median"]
         note = "In the last run: " + ", ".join(f"{side} foot {last[side]:.1f} deg"
