@@ -79,7 +79,29 @@ def new_session_folder(root: Path, now: datetime.datetime | None = None) -> Path
 #: data (a report of a sample session goes beside the history instead, so a
 #: checkout stays clean).
 def protected_folders() -> tuple[Path, ...]:
+    """The sample data beside the package (an editable install or a checkout
+    on ``sys.path``). After ``pip install .`` the package is elsewhere: see
+    :func:`is_protected`, which also knows a checkout's ``sample_data`` by itself."""
     return (Path(__file__).resolve().parents[2] / "sample_data",)
+
+
+def is_sample_data(folder: Path) -> bool:
+    """Whether ``folder`` is a repository's ``sample_data``: named so, and
+    holding a README or sitting in a git checkout (its parent has ``.git``)."""
+    if folder.name != "sample_data" or not folder.is_dir():
+        return False
+    return (any((folder / f"README{ext}").is_file() for ext in ("", ".md", ".txt"))
+            or (folder.parent / ".git").exists())
+
+
+def is_protected(folder: Path) -> bool:
+    """Whether ``folder`` is inside a protected folder: one of
+    :func:`protected_folders`, or any repository's ``sample_data``
+    (:func:`is_sample_data`) wherever hipsense is installed from."""
+    folder = Path(folder).resolve()
+    if any(_inside(folder, p) for p in protected_folders()):
+        return True
+    return any(is_sample_data(p) for p in (folder, *folder.parents))
 
 
 def _inside(folder: Path, parent: Path) -> bool:
@@ -101,7 +123,7 @@ def default_report_file(session_dir: Path, reports_dir: Path, name: str = "repor
     import os
 
     session_dir = Path(session_dir)
-    protected = any(_inside(session_dir, p) for p in protected_folders())
+    protected = is_protected(session_dir)
     if not protected and os.access(session_dir, os.W_OK):
         return session_dir / name
     out = Path(reports_dir) / session_dir.resolve().name

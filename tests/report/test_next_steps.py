@@ -80,3 +80,27 @@ def test_the_default_report_path(tmp_path):
             assert default_report_file(mine, reports) == reports / "mine" / "report.html"
         finally:
             mine.chmod(0o700)
+
+
+def test_a_checkouts_sample_data_is_protected_wherever_hipsense_is_installed(tmp_path,
+                                                                             monkeypatch):
+    """After a non-editable ``pip install .`` the package is in site-packages: the
+    repository's sample_data is known by itself (a README, or in a git checkout)."""
+    import hipsense.io.output as output
+
+    monkeypatch.setattr(output, "protected_folders",
+                        lambda: (tmp_path / "site-packages" / "sample_data",))
+    reports = tmp_path / "reports"
+    with_readme = tmp_path / "repo" / "sample_data" / "2026-10-05"
+    with_readme.mkdir(parents=True)
+    (with_readme.parent / "README.md").write_text("samples")
+    in_git = tmp_path / "clone" / "sample_data" / "2026-10-12"
+    in_git.mkdir(parents=True)
+    (tmp_path / "clone" / ".git").mkdir()
+    for session in (with_readme, in_git):
+        assert default_report_file(session, reports) == reports / session.name / "report.html"
+    plain = tmp_path / "mine" / "sample_data" / "2026-10-19"  # no README, no git
+    plain.mkdir(parents=True)
+    assert default_report_file(plain, reports) == plain / "report.html"
+    assert default_report_file(REPO / "sample_data" / "2026-10-05", reports) == \
+        reports / "2026-10-05" / "report.html"
