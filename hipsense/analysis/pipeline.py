@@ -302,7 +302,7 @@ def analyze_run_set(info: SetInfo, rec: Recording, cal: Calibration | None,
                       "drop_asymmetry_deg": None, "drop_change_deg": None}
         return result
     result.quality.update(_transport_quality(rec, quality_flags))
-    result.quality.update(_saturation(rec, sensor or {}, quality_flags))
+    result.quality.update(_saturation(rec, sensor or {}, quality_flags, running=True))
     run = analyze_run(rec.time_s, rec.acc_g, rec.gyr_dps, heading.axes.l, heading.axes.u)
     result.quality["mode"] = run.mode
     result.quality["heading"] = heading.to_json()
@@ -436,9 +436,12 @@ def _transport_quality(rec: Recording, flags: list[Flag]) -> dict[str, Any]:
             "longest_gap_s": round(gaps.longest_s, 3)}
 
 
-def _saturation(rec: Recording, sensor: dict[str, Any], flags: list[Flag]) -> dict[str, Any]:
+def _saturation(rec: Recording, sensor: dict[str, Any], flags: list[Flag],
+                running: bool = False) -> dict[str, Any]:
     """Samples stuck at the sensor's range (range from session.json's ``sensor`` when
-    given, else the largest value if it repeats at a plausible range limit)."""
+    given, else the largest value if it repeats at a plausible range limit). In a
+    run (``running``) the heel strikes clip the accelerometer: the message says
+    so instead of telling the runner not to knock the sensor."""
     counts = {}
     for name, data, known, plausible in (
             ("acc", rec.acc_g, sensor.get("acc_range_g"), 1.9),
@@ -448,10 +451,15 @@ def _saturation(rec: Recording, sensor: dict[str, Any], flags: list[Flag]) -> di
         n = int((np.abs(data) >= limit).any(axis=1).sum())
         counts[name] = n if (peak >= plausible and n >= 3) else 0
     if counts["acc"] or counts["gyr"]:
-        flags.append(Flag("data_quality", "warning",
-                          f"The sensor hit its measuring range ({counts['acc']} accelerometer "
-                          f"and {counts['gyr']} gyroscope samples); angles around those "
-                          "moments are less certain. Avoid knocking the sensor."))
+        what = (f"The sensor hit its measuring range ({counts['acc']} accelerometer "
+                f"and {counts['gyr']} gyroscope samples)")
+        if running:
+            cue = ("; hard landings do that when running, and the steps around those "
+                   "moments are a little less certain. Nothing to change unless it is many.")
+        else:
+            cue = ("; angles around those moments are less certain. Avoid knocking the "
+                   "sensor.")
+        flags.append(Flag("data_quality", "warning", what + cue))
     return {"saturated_samples": counts}
 
 

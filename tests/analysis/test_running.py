@@ -135,3 +135,17 @@ def test_the_live_line_gives_the_cadence_and_each_sides_drop():
     assert int(m[2]) > int(m[3]) + 3
     assert live_summary(rec.time_s[:300], rec.acc_g[:300], rec.gyr_dps[:300], cal.axes.l,
                         cal.axes.u) is None
+
+
+def test_clipped_heel_strikes_in_a_run_get_a_cue_that_fits_a_run(run_sim):
+    from hipsense.core import Recording, Session
+
+    info, rec = run_sim.session.sets[1]
+    acc = rec.acc_g.copy()
+    acc[800:810, 0] = 4.0 * 32767 / 32768  # stuck at the +-4 g range
+    metadata = {**run_sim.session.metadata, "sensor": {"acc_range_g": 4.0}}
+    res = analyze(Session(metadata, run_sim.session.calibration,
+                          [(info, Recording(rec.time_s, acc, rec.gyr_dps))])).sets[0]
+    (flag,) = [f for f in res.flags if "measuring range" in f.message]
+    assert "10 accelerometer" in flag.message
+    assert "knocking" not in flag.message and "landings" in flag.message
