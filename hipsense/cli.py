@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from hipsense.version import __version__
-from hipsense.errors import HipsenseError, one_line, shown
+from hipsense.errors import HipsenseError, one_line, plural, shown
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -557,7 +557,8 @@ def _cmd_history(args: argparse.Namespace) -> int:
         if args.parquet:
             with open_private(args.parquet, "wb") as fh:
                 table.to_parquet(fh, index=False)
-        print(f"wrote {len(table)} rows ({table['session_id'].nunique()} sessions)")
+        print(f"wrote {plural(len(table), 'row')} "
+              f"({plural(table['session_id'].nunique(), 'session')})")
         return EXIT_OK
     from hipsense.report.table import print_history
 
@@ -658,7 +659,8 @@ def _cmd_recover(args: argparse.Namespace) -> int:
     console = Console(soft_wrap=True)  # each message stays one line
     console.print(f"{shown(out)}: recovered the calibration"
                   f"{'' if session.calibration is not None else ' (none)'} and "
-                  f"{summary['sets']} sets, {summary.get('samples', 0)} samples{cut}{tail}.")
+                  f"{plural(summary['sets'], 'set')}, {plural(summary.get('samples', 0), 'sample')}"
+                  f"{cut}{tail}.")
     losses, notes = summary["losses"], summary["notes"]
     if losses:  # what the damage cost, one line per damaged stretch (the first few)
         console.print(f"Skipped {len(losses)} damaged stretch{'es' if len(losses) > 1 else ''} "
@@ -704,7 +706,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
         sets_json = analyze(session).to_json()["sets"]
     if args.parquet is not None:
         rows = write_parquet(session, args.session_dir.resolve().name, args.parquet)
-        print(f"wrote {rows} rows from {len(session.sets)} sets to {args.parquet}")
+        print(f"wrote {plural(rows, 'row')} from {plural(len(session.sets), 'set')} to "
+              f"{args.parquet}")
     if args.fit is not None:
         from hipsense.io.fit import session_fits, write_fit
 
@@ -718,14 +721,14 @@ def _cmd_export(args: argparse.Namespace) -> int:
         for path, (name, data) in zip(paths, activities):
             size = write_fit(data, path)
             what = (f"a running activity ({name})" if name else
-                    f"a strength activity of {sum(i.exercise != 'run' for i, _ in session.sets)}"
-                    " sets")
+                    "a strength activity of "
+                    + plural(sum(i.exercise != 'run' for i, _ in session.sets), "set"))
             print(f"wrote {what} ({size} bytes) to {path}")
     if args.bids is not None:
         from hipsense.io.bids import write_bids
 
         count = write_bids(session, sets_json, args.bids)
-        print(f"wrote {count} Motion-BIDS recordings to {args.bids}")
+        print(f"wrote {plural(count, 'Motion-BIDS recording')} to {args.bids}")
     return EXIT_OK
 
 

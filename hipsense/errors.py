@@ -50,6 +50,11 @@ def clip(value: Any, limit: int = MAX_SHOWN_CHARS) -> str:
 _RICH_TAG = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])")
 
 
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """A count and its noun: "1 set", "2 sets" (``words`` for an irregular plural)."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
 def shown(text: Any) -> str:
     """A user-supplied string (a path, an athlete's name, a file name) as rich
     markup that prints it literally: ``[bold]`` stays ``[bold]``, on one line.

@@ -358,7 +358,7 @@ class Recorder:
         text = ", ".join(parts) + "."
         cues = [f.message for f in (result.flags if result is not None else [])
                 if f.code.startswith("running_")]
-        return " ".join([text, *cues[:1]])
+        return " ".join([text, *cues])  # every flagged foot, as analyze prints them
 
     def _main_angle(self, exercise: str, side: str, result) -> tuple[float | None, float | None]:
         """The set's main angle (the median per rep or hold, deg) and the other

@@ -15,13 +15,14 @@ from typing import Any
 from hipsense.version import __version__
 from hipsense.analysis.results import SessionResult, SetResult
 from hipsense.core import Session
+from hipsense.errors import plural
 from hipsense.exercises import (
     EXERCISES, PROGRAMME_ORDER, THRESHOLDS, better_words, metric_label,
 )
 from hipsense.report.figures import (
     left_right_figure, run_figure, set_figure, to_svg_data_uri,
 )
-from hipsense.report.summary import Card, Previous, RunCard, Summary, plural, summarise
+from hipsense.report.summary import Card, Previous, RunCard, Summary, summarise
 
 #: Paper sizes of the printed reports (CSS ``@page`` sizes).
 PAPERS = {"a4": "A4", "letter": "letter"}
@@ -115,7 +116,7 @@ def prescription(result: SessionResult) -> list[tuple[str, str, str, bool, str]]
             p = ex.prescription
             if p.reps is not None:
                 aim = f"{p.sets[0]}-{p.sets[1]} sets of {p.reps[0]}-{p.reps[1]} reps"
-                done = ", ".join(f"{s.rep_count} reps" for s in sets) or "not done"
+                done = ", ".join(plural(s.rep_count, "rep") for s in sets) or "not done"
                 met = bool(sets) and all(s.rep_count >= p.reps[0] for s in sets)
             else:
                 aim = f"{p.holds[0]}-{p.holds[1]} holds of {p.hold_s[1]:.0f} s"
@@ -145,7 +146,7 @@ def set_figures(result: SessionResult) -> list[tuple[SetResult, str, str, str]]:
         ex = EXERCISES[s.exercise]
         medians = ", ".join(f"{metric_label(k)} {v:.1f} deg" for k, v in s.medians.items()
                             if v is not None)
-        count = (f"{s.rep_count} reps" if ex.kind == "reps" else
+        count = (plural(s.rep_count, "rep") if ex.kind == "reps" else
                  ", ".join(f"held {h.duration_s:.0f} s" for h in s.holds) or "no hold found")
         figures = [ex.primary_metric] + [sig.name for sig in ex.signals
                                          if sig.name != ex.primary_metric

@@ -26,6 +26,7 @@ from matplotlib.lines import Line2D
 
 from hipsense.analysis.results import SessionResult
 from hipsense.core import Session
+from hipsense.errors import plural
 from hipsense.exercises import EXERCISES, better_words
 from hipsense.report.figures import left_right_figure, run_figure, set_figure
 from hipsense.report.html import (
@@ -37,7 +38,7 @@ from hipsense.report.html import (
     prescription,
     set_figures,
 )
-from hipsense.report.summary import Previous, Summary, plural, summarise
+from hipsense.report.summary import Previous, Summary, summarise
 from hipsense.version import __version__
 
 #: Page sizes (width, height) in inches: A4 is 210 x 297 mm (595 x 842 pt).

@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hipsense.analysis.results import Comparison, SessionResult, SetResult
+from hipsense.errors import plural
 from hipsense.exercises import (
     EXERCISES, PROGRAMME_ORDER, RUN, THRESHOLDS, Exercise, better_words, metric_label,
 )
@@ -138,11 +139,6 @@ class RunCard:
                 for side, v in self.contact.items()))
         parts.append(f"{self.steady_steps} of {plural(self.steps, 'step')} steady")
         return "; ".join(parts)
-
-
-def plural(n: int, word: str, words: str | None = None) -> str:
-    """"1 set", "2 sets" (``words`` for an irregular plural)."""
-    return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
 @dataclass(frozen=True)
@@ -266,7 +262,7 @@ def _side_value(ex: Exercise, sets: list[SetResult], side: str) -> SideValue:
     values = [v for st in sets if (v := _measured(st, ex.primary_metric)) is not None]
     value = None if not values else ex.primary_signal.size(values[0])
     flagged = rule is not None and any(f.code == rule.code for st in sets for f in st.flags)
-    count = " + ".join(f"{st.rep_count} reps" for st in sets)
+    count = " + ".join(plural(st.rep_count, "rep") for st in sets)
     if s.rep_count == 0:
         count = "no reps found"
     return SideValue(side, value, True, flagged, count)

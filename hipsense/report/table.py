@@ -18,7 +18,7 @@ from rich.text import Text
 
 from hipsense.analysis.results import SessionResult
 from hipsense.core import Session
-from hipsense.errors import shown
+from hipsense.errors import plural, shown
 from hipsense.exercises import EXERCISES, RUN, metric_label
 
 _STYLE = {"info": "cyan", "warning": "yellow", "alert": "bold red"}
@@ -40,7 +40,7 @@ def session_table(result: SessionResult, title: str) -> Group:
         if ex.kind == "hold":
             did = f"hold {s.holds[0].duration_s:.1f} s" if s.holds else "no hold"
         else:
-            did = f"{s.rep_count} reps"
+            did = plural(s.rep_count, "rep")
         medians = ", ".join(f"{metric_label(k)} {v:+.1f}" for k, v in s.medians.items())
         codes = Text(", ".join(sorted({_words(f.code) for f in s.flags})) or "-")
         sets.add_row(shown(s.file), ex.name, s.side, did, medians, codes)
@@ -78,7 +78,7 @@ def _run_cells(run: dict[str, Any]) -> tuple[str, str]:
     bouts = run.get("bouts") or []
     steps = sum(b["steps"] for b in bouts)
     cadence = (sum(b["cadence_spm"] * b["steps"] for b in bouts) / steps) if steps else None
-    did = f"{len(run.get('steps') or [])} steps" + (f", {cadence:.0f}/min" if cadence else "")
+    did = plural(len(run.get('steps') or []), "step") + (f", {cadence:.0f}/min" if cadence else "")
     parts = []
     for side in ("left", "right"):
         summary = run.get(side) or {}
@@ -110,7 +110,7 @@ def print_simulated(folder: Path, truth: dict[str, Any]) -> None:
         table.add_column(col)
     for s in truth["sets"]:
         if s["exercise"] == RUN.id:
-            table.add_row(shown(s["file"]), RUN.name, s["side"], f"{len(s['steps'])} steps",
+            table.add_row(shown(s["file"]), RUN.name, s["side"], plural(len(s['steps']), "step"),
                           f"drop L {s['left']['pelvic_drop_deg']:+.1f} deg, "
                           f"R {s['right']['pelvic_drop_deg']:+.1f} deg",
                           str(s["lost_samples"]))
@@ -118,7 +118,7 @@ def print_simulated(folder: Path, truth: dict[str, Any]) -> None:
         if s["holds"]:
             count = f"hold {s['holds'][0]['duration_s']:.1f} s"
         else:
-            count = f"{s['rep_count']} reps"
+            count = plural(s['rep_count'], "rep")
         medians = ", ".join(f"{metric_label(k)} {v:+.1f} deg" for k, v in s["medians"].items())
         table.add_row(shown(s["file"]), EXERCISES[s["exercise"]].name, s["side"], count,
                       medians, str(s["lost_samples"]))
@@ -169,7 +169,7 @@ def print_sensors(found: Sequence[tuple[Any, Any]]) -> None:
 
 def print_history(rows: Sequence[Any]) -> None:
     """The stored sessions (rows of ``history.store.sessions_table``)."""
-    table = Table(title=f"{len(rows)} sessions in the history")
+    table = Table(title=f"{plural(len(rows), 'session')} in the history")
     for col in ("id", "started", "athlete", "folder", "sets", "flags", "analysed by"):
         table.add_column(col, overflow="fold" if col == "folder" else "ellipsis")
     for r in rows:

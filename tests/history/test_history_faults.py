@@ -226,7 +226,7 @@ def test_read_only_database_file(tmp_path, small_sessions):
     # reading still works: the sessions are listed
     done = _cli(["history", "--db", str(db)], prefix)
     assert done.returncode == 0, done.stderr
-    assert "1 sessions in the history" in done.stdout
+    assert "1 session in the history" in done.stdout
     done = _cli(["import", str(small_sessions[1]), "--db", str(db)], prefix)
     assert done.returncode == 2
     _one_line_error(done.stderr, db, "cannot write the history database", "read-only")

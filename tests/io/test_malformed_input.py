@@ -175,7 +175,7 @@ def test_a_bom_in_session_json_is_accepted_by_every_command(session_dir, work):
     assert "imported" in outputs["import"]
     assert (work / "report.html").exists()
     code, out, _ = run_cli(["history", "--db", work / "history.sqlite3"])
-    assert code == 0 and "1 sessions in the history" in out
+    assert code == 0 and "1 session in the history" in out
 
 
 def test_session_json_above_the_cap_is_refused_unread(session_dir, work):

@@ -64,3 +64,20 @@ def test_a_long_stop_after_running_ends_the_run():
             break
     # standing still from 20 s: over after 5 s of it (checked every few seconds)
     assert stopped_at is not None and 25.0 <= stopped_at <= 25.0 + RUN_LIVE_EVERY_S + 0.5
+
+
+def test_the_end_of_run_line_gives_every_flagged_foots_cue():
+    """Both feet past the limit: both cues, as `analyze` prints them."""
+    from types import SimpleNamespace
+
+    from hipsense.analysis.results import Flag, SetResult
+    from hipsense.record.recorder import Recorder
+
+    flags = [Flag("running_pelvic_drop", "warning", f"{side} cue") for side in ("left", "right")]
+    result = SetResult("set01.csv", "run", "both", flags=[
+        *flags, Flag("data_quality", "warning", "range")],
+        run={"steps": [], "bouts": [], "left": {"pelvic_drop_deg": 6.9},
+             "right": {"pelvic_drop_deg": 6.3}})
+    builder = SimpleNamespace(file="set01.csv", lost_packets=0, link_drops=0)
+    line = Recorder._run_summary(None, "Running check", builder, result)
+    assert "left cue" in line and "right cue" in line and "range" not in line

@@ -130,3 +130,16 @@ def test_the_trends_opening_does_not_ignore_a_flagged_run(tmp_path):
     assert "Still to work on in the latest session:</b> Running, left foot on the ground" \
         in page
     assert ": 1 session</h1>" in page
+
+
+def test_counts_of_one_are_singular(tmp_path):
+    from hipsense.errors import plural
+    from hipsense.report.html import running_section
+
+    assert (plural(1, "set"), plural(2, "set"), plural(0, "step")) == ("1 set", "2 sets",
+                                                                       "0 steps")
+    session, result = _flagged_run(tmp_path, sets=())
+    run = result.sets[0]
+    run.run = {**run.run, "bouts": run.run["bouts"][:1]}
+    text = " ".join(running_section([run]))
+    assert "in 1 steady bout," in text and "bout(s)" not in text
