@@ -190,7 +190,7 @@ def test_hipsense_roster_links_each_athlete_to_their_trends(clinic, tmp_path, ca
     for href, name in links:
         trends = (tmp_path / href).read_text()
         n = {"Ada Lovelace": 2, "sample runner": 6}.get(name, 1)
-        assert f"{n} sessions</h1>" in trends
+        assert f"{n} session{'s' if n != 1 else ''}</h1>" in trends
     assert page.count('class="spark"') == 3
     assert "Main metric, right single-leg squat drop:" in page
     # the written pages are private, like every report
