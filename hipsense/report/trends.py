@@ -164,9 +164,16 @@ def still_open(table: pd.DataFrame, holds: pd.DataFrame,
     return out
 
 
+def last_run(runs: pd.DataFrame) -> dict[str, float]:
+    """The latest run's median drop per stance foot (:func:`run_table`): of the
+    latest session, the last stored one when two started at the same time."""
+    latest = runs.sort_values(["date", "session_id"]).iloc[-1]
+    last = runs[runs.session_id == latest.session_id]
+    return {str(side): float(v) for side, v in zip(last.side, last["median"])}
+
+
 def _run_still_open(runs: pd.DataFrame) -> list[str]:
-    last = runs[runs.date == runs.date.max()]
-    by_side = dict(zip(last.side, last["median"]))
+    by_side = last_run(runs)
     out = [f"Running, {side} foot on the ground: drop {by_side[side]:.1f} deg "
            f"(limit {RUN.pelvic_drop_deg:g})" for side in ("left", "right")
            if side in by_side and by_side[side] > RUN.pelvic_drop_deg]
@@ -404,7 +411,7 @@ def trends_report(conn: sqlite3.Connection, exercises: list[str] | None = None,
                                           f"{ex.name}: {metric_label(metric)} over the weeks",
                                           exercise_figure(e, extra, metric)))
     if not runs.empty:
-        last = runs[runs.date == runs.date.max()].set_index("side")["median"]
+        last = last_run(runs)
         note = "In the last run: " + ", ".join(f"{side} foot {last[side]:.1f} deg"
                                               for side in ("left", "right") if side in last)
         blocks.append(_figure_block("Running check: drop per stance foot",

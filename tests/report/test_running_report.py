@@ -143,3 +143,16 @@ def test_counts_of_one_are_singular(tmp_path):
     run.run = {**run.run, "bouts": run.run["bouts"][:1]}
     text = " ".join(running_section([run]))
     assert "in 1 steady bout," in text and "bout(s)" not in text
+
+
+def test_trends_of_two_runs_started_at_the_same_time(tmp_path):
+    """Two sessions with the same started_at (the same simulation twice, as a
+    run-only and a mixed one): the trends page names the last one's drops."""
+    from hipsense.report.trends import trends_report
+
+    conn = open_db(tmp_path / "h.db")
+    for name, sets in (("a", ()), ("b", (SetSpec("clamshell", "left"),))):
+        session, result = _flagged_run(tmp_path / name, sets=sets)
+        import_session(conn, session, result)
+    page = trends_report(conn)
+    assert "In the last run: left foot " in page and ": 2 sessions</h1>" in page
