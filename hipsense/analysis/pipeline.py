@@ -205,13 +205,7 @@ def analyze_set(info: SetInfo, rec: Recording, cal: Calibration | None,
     the nominal placement).
     """
     ex = EXERCISES[info.exercise]
-    result = SetResult(info.file, info.exercise, info.side)
-    if heading is None:
-        heading = _heading(cal, [])
-    quality_flags: list[Flag] = []
-    cal_flag = _calibration_flag(cal, heading)
-    if cal_flag:
-        quality_flags.append(cal_flag)
+    result, heading, quality_flags = _start_set(info, cal, heading)
     t = rec.time_s
     if not _long_enough(rec):
         quality_flags.append(Flag("data_quality", "alert",
@@ -280,18 +274,23 @@ def analyze_set(info: SetInfo, rec: Recording, cal: Calibration | None,
     return result
 
 
+def _start_set(info: SetInfo, cal: Calibration | None, heading: Heading | None
+               ) -> tuple[SetResult, Heading, list[Flag]]:
+    """A set's empty result, the heading to use (the calibration's, else the
+    nominal placement, when none is given) and its first quality flags (the
+    calibration's, if any)."""
+    if heading is None:
+        heading = _heading(cal, [])
+    cal_flag = _calibration_flag(cal, heading)
+    return SetResult(info.file, info.exercise, info.side), heading, [cal_flag] if cal_flag else []
+
+
 def analyze_run_set(info: SetInfo, rec: Recording, cal: Calibration | None,
                     sensor: dict[str, Any] | None = None, *,
                     heading: Heading | None = None) -> SetResult:
     """Analyse a run set (running.md) with the session's pelvis axes; the
     result's ``run`` holds the running.md object."""
-    result = SetResult(info.file, info.exercise, info.side)
-    if heading is None:
-        heading = _heading(cal, [])
-    quality_flags: list[Flag] = []
-    cal_flag = _calibration_flag(cal, heading)
-    if cal_flag:
-        quality_flags.append(cal_flag)
+    result, heading, quality_flags = _start_set(info, cal, heading)
     if not _long_enough(rec) or not _reads_gravity(rec):
         quality_flags.append(Flag("data_quality", "alert",
                                   f"The run could not be analysed: it is "
