@@ -508,21 +508,48 @@ def analyze_run(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray,
                        t, obl)
 
 
-def live_summary(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray,
-                 l_sensor: np.ndarray, u_sensor: np.ndarray, last_steps: int = 10,
-                 check: RunCheck = RUN) -> str | None:
-    """The live view's line during a run: the cadence over the last steps
-    (steps/min) and their median drop per side (deg), from the run so far;
-    None before there are ``last_steps`` steps."""
+@dataclass(frozen=True)
+class LiveRun:
+    """The live view's figures during a run: the cadence over the last steps
+    (steps/min), their median drop per side (deg) and how many steps."""
+
+    cadence_spm: float
+    left_drop_deg: float
+    right_drop_deg: float
+    steps: int
+
+    def line(self, check: RunCheck = RUN) -> str:
+        """The terminal's line (the catalogue's words)."""
+        return check.cue.format(cadence=self.cadence_spm, left=self.left_drop_deg,
+                                right=self.right_drop_deg)
+
+
+def live_run(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray,
+             l_sensor: np.ndarray, u_sensor: np.ndarray, last_steps: int = 10,
+             check: RunCheck = RUN) -> LiveRun | None:
+    """The live figures from the run so far (:func:`analyze_run` over all of
+    it, its quiet stand the reference): the last ``last_steps`` steps'
+    cadence and median drop per side; None before there are that many steps
+    with both feet among them."""
     res = analyze_run(time_s, acc_g, gyr_dps, l_sensor, u_sensor, check=check)
     steps = res.steps[-last_steps:]
     if len(steps) < last_steps:
         return None
     span = steps[-1].ic_s - steps[0].ic_s
-    cadence = 60.0 * (len(steps) - 1) / span if span > 0 else float("nan")
+    if span <= 0:
+        return None
     drops = {side: [s.pelvic_drop_deg for s in steps if s.side == side]
              for side in ("left", "right")}
     if not drops["left"] or not drops["right"]:
         return None
-    return check.cue.format(cadence=cadence, left=float(np.median(drops["left"])),
-                            right=float(np.median(drops["right"])))
+    return LiveRun(60.0 * (len(steps) - 1) / span, float(np.median(drops["left"])),
+                   float(np.median(drops["right"])), len(steps))
+
+
+def live_summary(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray,
+                 l_sensor: np.ndarray, u_sensor: np.ndarray, last_steps: int = 10,
+                 check: RunCheck = RUN) -> str | None:
+    """The live view's line during a run (:func:`live_run` in the catalogue's
+    words); None before there are ``last_steps`` steps."""
+    live = live_run(time_s, acc_g, gyr_dps, l_sensor, u_sensor, last_steps, check)
+    return None if live is None else live.line(check)
