@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -34,12 +34,16 @@ from hipsense.io.private import make_private_dir
 from hipsense.io.rawlog import RAW_LOG_FILE, RawLogWriter
 from hipsense.io.session import write_recording, write_session_json
 from hipsense.live.coach.events import (
-    calibration_event, live_event, message_event, prepare_event, set_begin_event, set_end_event,
+    calibration_event, live_event, message_event, prepare_event, run_live_event,
+    set_begin_event, set_end_event,
 )
 from hipsense.record.assemble import (
     MAX_CALIBRATION_TRIES, RecordingBuilder, session_metadata,
 )
 from hipsense.version import __version__
+
+if TYPE_CHECKING:
+    from hipsense.analysis.running import LiveRun
 
 DRAIN_EVERY_S = 0.05
 #: With ``auto_end_calibration``, the calibration ends this long (s, sensor
@@ -277,9 +281,14 @@ class Recorder:
                 if self._calibration_complete():
                     break
                 if running is not None:
-                    line = running.check(builder)
-                    if line:
-                        self._say(line)
+                    figures = running.check(builder)
+                    if figures is not None:
+                        line = figures.line()
+                        self.ui.say(line)
+                        if self.observers:
+                            self._publish(run_live_event(
+                                figures.cadence_spm, figures.left_drop_deg,
+                                figures.right_drop_deg, figures.steps, title, line=line))
                     if running.stopped:
                         self._say("You stood still: the run is over.")
                         break
@@ -521,8 +530,8 @@ class Recorder:
 
 class _RunWatch:
     """During a run: every RUN_LIVE_EVERY_S the steps so far (the offline
-    analysis over the last RUN_LIVE_WINDOW_S), the cadence and the last steps'
-    drop per side in a line; and whether the runner has stood still for
+    analysis of the run so far), the cadence and the last steps' drop per side
+    (:class:`~hipsense.analysis.running.LiveRun`); and whether the runner has stood still for
     RUN.long_stop_s after running (the run then ends by itself)."""
 
     def __init__(self, cal: Calibration | None) -> None:
@@ -531,7 +540,7 @@ class _RunWatch:
         self.ran = False
         self.stopped = False
 
-    def check(self, builder: RecordingBuilder) -> str | None:
+    def check(self, builder: RecordingBuilder) -> LiveRun | None:
         if len(builder) < 50:
             return None
         rec = builder.recording()
@@ -550,11 +559,11 @@ class _RunWatch:
             return None
         if self.cal is None or not self.ran:
             return None
-        from hipsense.analysis.running import live_summary
+        from hipsense.analysis.running import live_run
 
         # the whole run so far (its quiet stand is the reference): about 0.05 s
         # per minute of running at 100 Hz
-        return live_summary(t, rec.acc_g, rec.gyr_dps, self.cal.axes.l, self.cal.axes.u)
+        return live_run(t, rec.acc_g, rec.gyr_dps, self.cal.axes.l, self.cal.axes.u)
 
 
 #: How often (s) the live view says the cadence and the last steps' drop.

@@ -57,6 +57,21 @@ def test_contacts_sides_and_drops_against_truth(seed, rate):
         assert abs(np.median([m[0] for m in mine]) - np.median([m[1] for m in mine])) < 1.0
 
 
+
+def test_the_quiet_stand_reference_ends_before_the_first_step():
+    # seed 1000: the pelvis rocks into the first steps before the body
+    # bounces; a reference running on into them (rates under 40 deg/s) took in
+    # the first stance's obliquity and put the medians -0.39/+0.11 deg off
+    sim, res = _run(1000, 100.0)
+    truth = sim.truth["sets"][0]
+    assert res.reference_s is not None
+    assert truth["reference_s"][0] <= res.reference_s[1] < truth["steps"][0]["ic_s"]
+    assert res.reference_s[1] - res.reference_s[0] >= 2.0
+    pairs = [(s, t) for s, t in _matched(res, truth) if s.steady and t["steady"]]
+    for side in ("left", "right"):
+        mine = [(s.pelvic_drop_deg, t["pelvic_drop_deg"]) for s, t in pairs if s.side == side]
+        assert abs(np.median([m[0] for m in mine]) - np.median([m[1] for m in mine])) < 0.3
+
 def test_steady_bouts_leave_out_the_stop_and_give_the_cadence():
     sim, res = _run(7, 100.0, run_s=50.0, cadence_spm=180.0, stops=1, turns=0)
     truth = sim.truth["sets"][0]

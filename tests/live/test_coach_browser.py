@@ -90,3 +90,41 @@ def test_the_coach_page_follows_a_session_in_chromium(tmp_path):
     assert len(coach.latencies_s) > 20
     lat = sorted(coach.latencies_s)
     assert lat[int(0.95 * (len(lat) - 1))] < 0.5
+
+
+@pytest.mark.slow
+def test_the_coach_page_shows_a_runs_cadence_and_drop_per_side_in_chromium(tmp_path):
+    from tests.live.test_coach_server import LOPSIDED_RUN
+
+    from hipsense.sim import simulate_session
+
+    exe = chromium()
+    folder = tmp_path / "s"
+
+    async def go():
+        async def page(coach):
+            return await open_page(exe, coach.url, tmp_path / "profile")
+
+        proc = None
+        try:
+            session, coach, ui, proc = await record_with_coach(folder, spec=LOPSIDED_RUN,
+                                                               page=page, speed=20.0)
+        finally:
+            if proc is not None:
+                _stop(proc)
+                await proc.wait()
+        return coach
+
+    coach = asyncio.run(go())
+    truth = simulate_session(LOPSIDED_RUN, 4).truth["sets"][0]  # the virtual runner's
+    shown = [a["shown"] for a in coach.acks if a.get("of") == "run_live"]
+    assert len(shown) >= 3, "the page drew no run"
+    for s in shown:
+        assert s["screen"] == "run"
+        assert abs(int(s["run"]["cadence"]) - truth["cadence_spm"]) <= 6
+        left, right = (float(s["run"][k].rstrip("°")) for k in ("left", "right"))
+        assert abs(left - truth["left"]["pelvic_drop_deg"]) <= 2.0
+        assert abs(right - truth["right"]["pelvic_drop_deg"]) <= 2.0
+        # the left side past the 5 deg limit (red), the right within it (green)
+        assert s["run"]["left_status"] == "past" and s["run"]["right_status"] == "good"
+        assert s["run"]["note"] == "Hip drop, last 10 steps (limit 5°)"

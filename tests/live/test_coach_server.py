@@ -7,6 +7,7 @@ import asyncio
 import json
 
 import aiohttp
+import numpy as np
 import pytest
 
 from hipsense.analysis import analyze
@@ -14,6 +15,10 @@ from hipsense.exercises import EXERCISES
 from hipsense.io import read_session
 from hipsense.live.coach.events import rep_status, set_begin_event
 from hipsense.live.coach.server import CoachServer
+
+from hipsense.sim import SessionSpec, simulate_session
+from hipsense.sim.movements import SetSpec
+from hipsense.sim.running import RunSpec
 
 from tests.live.coach_session import record_with_coach
 
@@ -138,3 +143,43 @@ def test_the_page_can_end_the_set(tmp_path):
 
     asyncio.run(go())
     assert asked == ["end_set"]
+
+
+#: A run whose left-foot stances drop 8 deg (past the 5 deg limit) and right 2 deg.
+LOPSIDED_RUN = SessionSpec(sets=(SetSpec("run", "both"),),
+                           run=RunSpec(run_s=30.0, cadence_spm=170.0, drop_left_deg=8.0,
+                                       drop_right_deg=2.0, fatigue_deg=0.0, stops=0, turns=0))
+
+
+def test_a_run_reaches_the_page_as_cadence_and_drop_per_side(tmp_path):
+    received: list[dict] = []
+    folder = tmp_path / "s"
+
+    async def go():
+        async def page(coach):
+            return await _follow(coach, received)
+
+        # at 20 times real time, so the run's 5 s updates come one by one
+        session, coach, ui, reader = await record_with_coach(folder, spec=LOPSIDED_RUN,
+                                                             page=page, speed=20.0)
+        await asyncio.wait_for(reader, 10)
+        return ui
+
+    ui = asyncio.run(go())
+    runs = [m for m in received if m["type"] == "run_live"]
+    assert len(runs) >= 3  # every 5 s of a 30 s run, once 10 steps are in
+    # the virtual runner is simulate_session(spec, seed): its truth
+    truth = simulate_session(LOPSIDED_RUN, 4).truth["sets"][0]
+    true_l, true_r = truth["left"]["pelvic_drop_deg"], truth["right"]["pelvic_drop_deg"]
+    assert true_l > 5.0 > true_r
+    for m in runs:
+        assert abs(m["cadence_spm"] - truth["cadence_spm"]) <= 6.0
+        assert m["threshold_deg"] == 5.0 and m["steps"] == 10
+        assert m["left"]["status"] == "past" and m["right"]["status"] == "good"
+        # the last 10 steps: 5 stances a side, each drop varying by 0.9 deg (SD)
+        assert abs(m["left"]["drop_deg"] - true_l) <= 2.0
+        assert abs(m["right"]["drop_deg"] - true_r) <= 2.0
+        assert m["line"] in ui.said  # the terminal said the same
+    # over the run, the live figures' median is the run's true per-side median
+    for side, true in (("left", true_l), ("right", true_r)):
+        assert abs(float(np.median([m[side]["drop_deg"] for m in runs])) - true) <= 1.0

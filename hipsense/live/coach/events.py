@@ -13,6 +13,9 @@ per type:
   each finished rep's colour, the cue;
 - ``set_end``: the saved set as analysed offline (its count, each rep's
   colour, the main angle per side, the cue); the rest timer runs from here;
+- ``run_live`` (every few seconds of a run): the cadence (steps/min) and the
+  last steps' median drop per side against the drop threshold, each side's
+  colour as a rep's;
 - ``message`` (the recorder's words) and ``session_end`` (the report's path).
 """
 
@@ -147,6 +150,22 @@ def set_end_event(ex: Exercise, side: str, title: str, *, saved: bool, file: str
             "median_deg": _r(median_deg), "median_status": rep_status(median_deg, rule),
             "other_side": other, "other_side_deg": _r(other_side_deg),
             "cue": cue, "complete": bool(complete), "summary": summary}
+
+
+def run_live_event(cadence_spm: float, left_drop_deg: float, right_drop_deg: float,
+                   steps: int, title: str = RUN.name, threshold_deg: float = RUN.pelvic_drop_deg,
+                   line: str | None = None) -> dict[str, Any]:
+    """During a run: the cadence over the last ``steps`` steps (steps/min) and
+    their median contralateral drop per side (deg) against ``threshold_deg``,
+    each side coloured as a rep is (good, near, past); ``line``: the
+    terminal's words."""
+    rule = FlagRule("running_pelvic_drop", "pelvic_drop_deg", threshold_deg)
+    return {"type": "run_live", "title": title, "cadence_spm": _r(cadence_spm, 0),
+            "steps": steps, "threshold_deg": threshold_deg,
+            "left": {"drop_deg": _r(left_drop_deg), "status": rep_status(left_drop_deg, rule)},
+            "right": {"drop_deg": _r(right_drop_deg),
+                      "status": rep_status(right_drop_deg, rule)},
+            "line": line}
 
 
 def message_event(text: str) -> dict[str, Any]:

@@ -42,7 +42,7 @@ MAX_ACKS = 10_000
 #: What a page may ask the recorder to do.
 COMMANDS = ("end_set",)
 #: The message types that start a new screen (a late page gets the latest).
-_SCREENS = ("calibration", "prepare", "set_begin", "set_end")
+_SCREENS = ("calibration", "prepare", "set_begin", "set_end", "run_live")
 
 log = logging.getLogger(__name__)
 

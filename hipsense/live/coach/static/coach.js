@@ -240,6 +240,18 @@ function onPrepare(m) {
   show("prepare");
 }
 
+function onRunLive(m) {
+  $("title").textContent = m.title;
+  $("run-cadence").textContent = m.cadence_spm === null ? "-" : m.cadence_spm.toFixed(0);
+  for (const side of ["left", "right"]) {
+    const d = m[side];
+    $(`run-${side}`).className = `run-side ${d.status}`;
+    $(`run-${side}-drop`).textContent = d.drop_deg === null ? "-" : `${d.drop_deg.toFixed(1)}°`;
+  }
+  $("run-note").textContent = `Hip drop, last ${m.steps} steps (limit ${m.threshold_deg.toFixed(0)}°)`;
+  show("run");
+}
+
 function onSessionEnd(m) {
   $("title").textContent = "Session done";
   $("end-words").textContent = m.report ? `${m.sets} sets saved. The report: ${m.report}` : `${m.sets} sets saved in ${m.folder}`;
@@ -258,6 +270,13 @@ function shown() {
     reps: [...document.querySelectorAll(document.body.dataset.screen === "rest" ? "#rest-reps .rep" : "#reps .rep")].map((d) => d.className.replace("rep ", "")),
     summary: $("rest-summary").textContent,
     chimes: state.chimes,
+    run: {
+      cadence: $("run-cadence").textContent,
+      left: $("run-left-drop").textContent, right: $("run-right-drop").textContent,
+      left_status: $("run-left").className.replace("run-side ", ""),
+      right_status: $("run-right").className.replace("run-side ", ""),
+      note: $("run-note").textContent,
+    },
   };
 }
 
@@ -268,6 +287,7 @@ function handle(m) {
     case "prepare": onPrepare(m); break;
     case "set_begin": onSetBegin(m); break;
     case "live": onLive(m); break;
+    case "run_live": onRunLive(m); break;
     case "set_end": onSetEnd(m); break;
     case "session_end": onSessionEnd(m); break;
     case "message": $("message").textContent = m.text; break;
