@@ -462,8 +462,10 @@ def pdf_command(exe: str, html_file: Path, pdf: Path, profile: Path,
                 extra_args: Sequence[str] = ()) -> list[str]:
     """The chromium command line that prints ``html_file`` to ``pdf``: headless,
     offline (:data:`OFFLINE_SWITCHES`), a throw-away profile in ``profile``, and
-    its sandbox on unless running as root (where chromium refuses it)."""
-    sandbox = [] if os.geteuid() != 0 else ["--no-sandbox"]
+    its sandbox on unless running as root (where chromium refuses it; Windows
+    has no root: the sandbox stays on)."""
+    root = hasattr(os, "geteuid") and os.geteuid() == 0
+    sandbox = ["--no-sandbox"] if root else []
     return [exe, "--headless", "--disable-gpu", *sandbox, *OFFLINE_SWITCHES,
             f"--user-data-dir={profile}", *extra_args, "--no-pdf-header-footer",
             f"--print-to-pdf={pdf}", Path(html_file).resolve().as_uri()]

@@ -180,6 +180,10 @@ def test_the_command_line(monkeypatch, tmp_path):
     monkeypatch.setattr(report_html.os, "geteuid", lambda: 0)
     assert "--no-sandbox" in pdf_command("chromium", tmp_path / "r.html",
                                          tmp_path / "r.pdf", tmp_path / "p")
+    # Windows has no os.geteuid (no root): the sandbox stays on, no AttributeError
+    monkeypatch.delattr(report_html.os, "geteuid")
+    assert "--no-sandbox" not in pdf_command("chromium", tmp_path / "r.html",
+                                             tmp_path / "r.pdf", tmp_path / "p")
 
 
 def test_no_chromium_is_one_line(monkeypatch, tmp_path, capsys):
