@@ -240,12 +240,7 @@ def exercise_figure(ex_id: str, table: pd.DataFrame, metric: str | None = None) 
         if rule is not None:
             threshold_zone(ax, rule.threshold_deg)
     ax.set_ylabel(axis_label(metric, "s" if metric == DURATION else "deg"))
-    _date_ticks(ax, table[table.exercise == ex_id].date.dt.tz_localize(None))
-    ax.xaxis.set_major_formatter(_date_format())
-    for label in ax.get_xticklabels():
-        label.set_rotation(30)
-        label.set_horizontalalignment("right")
-    legend_above(fig, ax)
+    _date_axis(fig, ax, table[table.exercise == ex_id].date.dt.tz_localize(None))
     return fig
 
 
@@ -281,13 +276,18 @@ def run_trend_figure(table: pd.DataFrame) -> Figure:
     if dates.nunique() == 1:  # one run so far: a week either side
         ax.set_xlim(dates.iloc[0] - pd.Timedelta(days=7), dates.iloc[0] + pd.Timedelta(days=7))
     ax.set_ylabel("running drop (deg)\nlower is better")
-    _date_ticks(ax, table.date.dt.tz_localize(None))
+    _date_axis(fig, ax, table.date.dt.tz_localize(None))
+    return fig
+
+
+def _date_axis(fig: Figure, ax, dates: pd.Series) -> None:
+    """Date ticks on the x axis (slanted) and the legend above the plot."""
+    _date_ticks(ax, dates)
     ax.xaxis.set_major_formatter(_date_format())
     for label in ax.get_xticklabels():
         label.set_rotation(30)
         label.set_horizontalalignment("right")
     legend_above(fig, ax)
-    return fig
 
 
 def _date_format():

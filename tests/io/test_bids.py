@@ -121,15 +121,21 @@ def _validator() -> list[str]:
     return [str(exe)]
 
 
-@pytest.mark.slow
-def test_the_bids_validator_finds_no_error(exported):
-    _, _, out = exported
+def _validate(out):
+    """(the validator's JSON report, its errors as (key, first files), exit status)."""
     done = subprocess.run([*_validator(), str(out), "--json"], capture_output=True,
                           text=True, timeout=300)
     report = json.loads(done.stdout)
     errors = [(e["key"], [f.get("file", {}).get("name") for f in e["files"]][:3])
               for e in report["issues"]["errors"]]
-    assert errors == [] and done.returncode == 0
+    return report, errors, done.returncode
+
+
+@pytest.mark.slow
+def test_the_bids_validator_finds_no_error(exported):
+    _, _, out = exported
+    report, errors, returncode = _validate(out)
+    assert errors == [] and returncode == 0
     assert report["summary"]["subjects"] == ["samplerunner"]
     assert "single_leg_squat" in report["summary"]["tasks"]
     assert set(report["summary"]["dataTypes"]) == {"motion", "channels", "events"}
@@ -252,10 +258,6 @@ def test_cli_bids_onto_a_file_says_so(run_dir, tmp_path, capsys):
 @pytest.mark.slow
 def test_the_bids_validator_finds_no_error_with_a_run(exported_run):
     _, _, out = exported_run
-    done = subprocess.run([*_validator(), str(out), "--json"], capture_output=True,
-                          text=True, timeout=300)
-    report = json.loads(done.stdout)
-    errors = [(e["key"], [f.get("file", {}).get("name") for f in e["files"]][:3])
-              for e in report["issues"]["errors"]]
-    assert errors == [] and done.returncode == 0
+    report, errors, returncode = _validate(out)
+    assert errors == [] and returncode == 0
     assert {"run", "clamshell"} <= set(report["summary"]["tasks"])
